@@ -1,0 +1,101 @@
+/**
+ * A token and its timeline. All instants are milliseconds on the *local* clock: `obtainedAt` is when the
+ * token request was sent, so network latency eats into the lifetime and never extends it.
+ *
+ * ```
+ * obtainedAt ─────────── refreshAt ─────────── staleAt ── expiresAt
+ *    fresh: served as is │ refresh ahead: served,  │ stale: callers wait
+ *                        │ one background refresh  │ for a new token
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { AccessToken } from "@capauth/core"
+ * import { Redacted } from "effect"
+ *
+ * const token = AccessToken.make({ value: Redacted.make("opaque"), sentAt: 0, ttlSeconds: 300 })
+ * token.expiresAt // 300_000
+ * ```
+ * @since 0.1.0
+ */
+import * as Redacted from "effect/Redacted"
+import { decodeClaims } from "./internal/jwt.ts"
+
+/** What a token source hands back: the raw token, when it was asked for, and how long it lives. */
+export interface IssuedToken {
+  readonly value: Redacted.Redacted<string>
+  /** Local clock (ms) at the moment the request that produced this token was sent. */
+  readonly sentAt: number
+  /** The lifetime the server stated (`ttlSeconds`, `expires_in`). */
+  readonly ttlSeconds: number
+}
+
+/** When to refresh ahead and when a token is too close to expiry to use. */
+export interface RefreshPolicy {
+  /** Refresh-ahead starts at this fraction of the lifetime (default 0.8). Never below 0.5. */
+  readonly refreshAtFraction: number
+  /** Up to this fraction of the lifetime is taken off `refreshAt` at random, so a fleet spreads out (default 0.05). */
+  readonly jitterFraction: number
+  /** A token this close to expiry (ms) is not handed out (default 30 s, at most 10 % of the lifetime). */
+  readonly expiryMarginMillis: number
+}
+
+export const defaultRefreshPolicy: RefreshPolicy = {
+  refreshAtFraction: 0.8,
+  jitterFraction: 0.05,
+  expiryMarginMillis: 30_000
+}
+
+/** A usable access token. Its value is `Redacted`: it prints as `<redacted>` in logs, JSON and inspect. */
+export interface AccessToken {
+  readonly value: Redacted.Redacted<string>
+  readonly obtainedAt: number
+  readonly refreshAt: number
+  readonly staleAt: number
+  readonly expiresAt: number
+  readonly lifetimeMillis: number
+  /** The JWT's claims, unverified; `undefined` for opaque tokens. */
+  readonly claims: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * The lifetime in ms: the server's `ttlSeconds`, cross-checked with the JWT's `exp - iat` (the shorter wins).
+ * The JWT's absolute `exp` is never compared with the local clock: the two clocks may disagree.
+ */
+export const lifetimeMillis = (ttlSeconds: number, claims: Readonly<Record<string, unknown>> | undefined): number => {
+  const iat = claims?.iat
+  const exp = claims?.exp
+  const jwtSeconds = typeof iat === "number" && typeof exp === "number" && exp > iat ? exp - iat : Number.POSITIVE_INFINITY
+  return Math.min(ttlSeconds, jwtSeconds) * 1000
+}
+
+/**
+ * Place a freshly issued token on its timeline. `random` in [0, 1) picks the jitter; pass a fixed value in tests.
+ */
+export const make = (issued: IssuedToken, policy: RefreshPolicy = defaultRefreshPolicy, random = 0): AccessToken => {
+  const claims = decodeClaims(Redacted.value(issued.value))
+  const lifetime = lifetimeMillis(issued.ttlSeconds, claims)
+  const obtainedAt = issued.sentAt
+  const expiresAt = obtainedAt + lifetime
+  const staleAt = expiresAt - Math.min(policy.expiryMarginMillis, lifetime * 0.1)
+  const fraction = Math.max(0.5, Math.min(policy.refreshAtFraction, 1))
+  const jitter = random * Math.max(0, policy.jitterFraction) * lifetime
+  const refreshAt = Math.min(staleAt, Math.max(obtainedAt + lifetime / 2, obtainedAt + lifetime * fraction - jitter))
+  return { value: issued.value, obtainedAt, refreshAt, staleAt, expiresAt, lifetimeMillis: lifetime, claims }
+}
+
+/** Where a token stands at `now`. */
+export type Freshness = "fresh" | "refresh-ahead" | "stale"
+
+export const freshness = (token: AccessToken, now: number): Freshness =>
+  now < token.refreshAt ? "fresh" : now < token.staleAt ? "refresh-ahead" : "stale"
+
+/** Milliseconds of life left at `now` (never negative). */
+export const remainingMillis = (token: AccessToken, now: number): number => Math.max(0, token.expiresAt - now)
+
+/** Whether two tokens carry the same value (compare-and-invalidate compares values, not objects). */
+export const sameValue = (a: AccessToken | Redacted.Redacted<string>, b: AccessToken | Redacted.Redacted<string>) =>
+  valueOf(a) === valueOf(b)
+
+const valueOf = (t: AccessToken | Redacted.Redacted<string>): string =>
+  Redacted.value(Redacted.isRedacted(t) ? t : t.value)

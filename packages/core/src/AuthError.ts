@@ -1,0 +1,109 @@
+/**
+ * The typed error family of capauth. Every error is a tagged class (usable in Effect's typed channel and as a
+ * plain `Error` for Promise users), carries a recommended `action`, the `requestId` (`X-Cap-Requestid`) when a
+ * response had one, and never a secret or a token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenManager } from "@capauth/core"
+ *
+ * const program = TokenManager.TokenManager.pipe(
+ *   Effect.flatMap((tokens) => tokens.get),
+ *   Effect.catchTag("InvalidCredentials", (e) => Effect.logError(`${e.message} -> ${e.action}`))
+ * )
+ * ```
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+interface Common {
+  /** Human readable; never contains a secret or a token. */
+  readonly message: string
+  /** `X-Cap-Requestid` of the response that caused this error, for Capillary support. */
+  readonly requestId?: string | undefined
+  /** HTTP status of the response that caused this error, when there was one. */
+  readonly status?: number | undefined
+  /** The vendor's error code (e.g. 320001, 4001, 498), when it sent one. */
+  readonly code?: number | string | undefined
+}
+
+/** The key/secret (or till/password) were refused. Permanent: retrying will not help. */
+export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<Common> {
+  readonly action = "Check the API client key and secret (or till id and password) for this cluster."
+}
+
+/** The credentials are valid but lack permission (access group, 403 / errorCode 4000). */
+export class AccessDenied extends Data.TaggedError("AccessDenied")<Common> {
+  readonly action = "Grant the API client's access group permission for this resource, or use another client."
+}
+
+/** The token expired (498) again right after a fresh one was obtained. */
+export class TokenExpired extends Data.TaggedError("TokenExpired")<Common> {
+  readonly action =
+    "A fresh token was refused as expired: check the host clock and the API client's token expiry setting."
+}
+
+/** The token was refused (401) again right after a fresh one was obtained. */
+export class TokenRejected extends Data.TaggedError("TokenRejected")<Common> {
+  readonly action = "A fresh token was refused: check the base URL (cluster) matches the API client's org."
+}
+
+/** 429: too many requests. `retryAfterMillis` comes from `Retry-After` when sent. */
+export class RateLimited extends Data.TaggedError("RateLimited")<Common & { readonly retryAfterMillis?: number | undefined }> {
+  readonly action = "Slow down: retry after the indicated delay and spread requests over the minute."
+}
+
+/** 5xx, 503 / errorCode 4001, 461, 521: the service is temporarily unable to answer. */
+export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<Common> {
+  readonly action = "Transient: retry later with backoff; capauth keeps serving a still-valid token meanwhile."
+}
+
+/** Network, DNS, timeout or abort: no usable response arrived. */
+export class TransportError extends Data.TaggedError("TransportError")<
+  Common & { readonly reason: "Network" | "Timeout" | "Aborted" }
+> {
+  readonly action = "Check connectivity to the Capillary host (DNS, proxy, firewall) and retry."
+}
+
+/** The server answered with something that is not the documented shape. `excerpt` is short and redacted. */
+export class MalformedResponse extends Data.TaggedError("MalformedResponse")<Common & { readonly excerpt?: string }> {
+  readonly action = "Unexpected response shape: check the base URL points at a Capillary API host."
+}
+
+/** Configuration is missing or invalid. Raised at construction, before any request. */
+export class ConfigError extends Data.TaggedError("ConfigError")<Common & { readonly field?: string | undefined }> {
+  readonly action = "Fix the named setting and restart."
+}
+
+/** Any capauth error. */
+export type AuthError =
+  | InvalidCredentials
+  | AccessDenied
+  | TokenExpired
+  | TokenRejected
+  | RateLimited
+  | ServiceUnavailable
+  | TransportError
+  | MalformedResponse
+  | ConfigError
+
+/** Errors worth retrying with backoff: the same request may succeed later. */
+export const isTransient = (error: AuthError): error is RateLimited | ServiceUnavailable | TransportError =>
+  error._tag === "RateLimited" || error._tag === "ServiceUnavailable" || error._tag === "TransportError"
+
+/** Whether a value is one of capauth's errors. */
+export const isAuthError = (u: unknown): u is AuthError =>
+  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag)
+
+const tags = new Set([
+  "InvalidCredentials",
+  "AccessDenied",
+  "TokenExpired",
+  "TokenRejected",
+  "RateLimited",
+  "ServiceUnavailable",
+  "TransportError",
+  "MalformedResponse",
+  "ConfigError"
+])

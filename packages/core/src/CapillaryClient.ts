@@ -1,0 +1,202 @@
+/**
+ * An `@effect/platform` `HttpClient` that talks to Capillary with credentials attached: the token header (or
+ * Basic), JSON content type, default attribution. On expiry (HTTP 498, or a JSON body whose
+ * `response.status.code` is 498, string or number) it invalidates the token the request carried, gets a new
+ * one and replays the request once; a second expiry is `TokenExpired`, never a loop. A 401 likewise, then
+ * `TokenRejected`. The caller can still read the whole body: the check never consumes it.
+ *
+ * @example
+ * ```ts
+ * import { CapillaryClient, CapillaryConfig } from "@capauth/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const client = yield* CapillaryClient.CapillaryClient
+ *   const res = yield* client.get("/v1.1/customer/get?format=json&mobile=919999999999")
+ *   return yield* res.json
+ * })
+ * const Live = CapillaryClient.layer.pipe(
+ *   Layer.provide(CapillaryConfig.layer({ cluster: "eu", credentials: { key: "k", secret: "s" } })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * Effect.runPromise(Effect.provide(program, Live))
+ * ```
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as Err from "./AuthError.ts"
+import * as AuthHeaders from "./AuthHeaders.ts"
+import { CapillaryConfig } from "./CapillaryConfig.ts"
+import * as Authorizer from "./internal/authorizer.ts"
+import { parseJson, type Verdict, verdict } from "./internal/classify.ts"
+import * as TokenEndpoint from "./TokenEndpoint.ts"
+import * as TokenManager from "./TokenManager.ts"
+
+/** The authenticated client: relative URLs resolve against the configured base URL. */
+export class CapillaryClient extends Context.Tag("@capauth/core/CapillaryClient")<
+  CapillaryClient,
+  HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError>
+>() {}
+
+/** Attribute one request to a till or store, overriding the configured default. */
+export const attribute =
+  (attribution: AuthHeaders.Attribution) =>
+  (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+    HttpClientRequest.setHeaders(request, {
+      [AuthHeaders.names.attributionType]: attribution.type,
+      [AuthHeaders.names.attributionCode]: attribution.code
+    })
+
+/** The header names Effect must redact when it logs or inspects headers. */
+export const redactedHeaders: ReadonlyArray<string> = [AuthHeaders.names.oauthToken, "cap-api-access-token"]
+
+const isJson = (response: HttpClientResponse.HttpClientResponse) =>
+  (response.headers["content-type"] ?? "").toLowerCase().includes("json")
+
+/**
+ * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body is read once, judged,
+ * and handed back as a fresh response over the same bytes, so the caller can still read it in any form.
+ */
+export const inspect = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<{ verdict: Verdict; response: HttpClientResponse.HttpClientResponse }, HttpClientError.ResponseError> => {
+  const status = response.status
+  if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
+    return Effect.succeed({ verdict: verdict(status, undefined), response })
+  }
+  return Effect.map(response.text, (text) => ({
+    verdict: verdict(status, parseJson(text)),
+    response: HttpClientResponse.fromWeb(
+      response.request,
+      new Response(status === 204 || status === 304 ? null : text, { status, headers: response.headers })
+    )
+  }))
+}
+
+const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
+  request.headers[AuthHeaders.names.attributionType] !== undefined ||
+  request.headers[AuthHeaders.names.attributionCode] !== undefined
+
+const failure = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean): Err.AuthError => {
+  const common = { requestId: response.headers[AuthHeaders.names.requestId], status: response.status }
+  switch (v) {
+    case "expired":
+      return new Err.TokenExpired({
+        ...common,
+        code: 498,
+        message: renewed ? "token expired again right after renewal" : "token expired and the request cannot be replayed"
+      })
+    case "rejected":
+      return renewed
+        ? new Err.TokenRejected({ ...common, code: 401, message: "token rejected (401) again right after renewal" })
+        : new Err.InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
+    default:
+      return new Err.AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
+  }
+}
+
+/** Wrap an `HttpClient` with Capillary auth. */
+export const make = (
+  http: HttpClient.HttpClient,
+  config: CapillaryConfig,
+  authorizer: Authorizer.Authorizer
+): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> => {
+  const base = config.baseUrl.origin
+  const send = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.gen(function* () {
+      const authorized = yield* authorizer.authorize(hasAttribution(request) ? undefined : config.attribution)
+      const headers = hasAttribution(request)
+        ? withoutAttribution(authorized.headers)
+        : authorized.headers
+      const response = yield* http.execute(HttpClientRequest.setHeaders(request, headers))
+      return { authorized, ...(yield* inspect(response)) }
+    })
+
+  const judged = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean) =>
+    v === "ok" || (v === "forbidden" && !config.mapForbidden)
+      ? Effect.succeed(response)
+      : Effect.fail(failure(v, response, renewed))
+
+  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError | Err.AuthError, never>(
+    (requestEffect) =>
+      Effect.flatMap(requestEffect, (request) =>
+        Effect.flatMap(send(request), (first) => {
+          const retry = (first.verdict === "expired" || first.verdict === "rejected") && authorizer.renewable
+          if (!retry || request.body._tag === "Stream") return judged(first.verdict, first.response, false)
+          return Effect.zipRight(
+            authorizer.invalidate(first.authorized),
+            Effect.flatMap(send(request), (second) => judged(second.verdict, second.response, true))
+          )
+        })
+      ),
+    (request) => Effect.succeed(HttpClientRequest.prependUrl(request, request.url.startsWith("/") ? base : ""))
+  )
+}
+
+const withoutAttribution = (headers: Record<string, string>) => {
+  const {
+    [AuthHeaders.names.attributionType]: _type,
+    [AuthHeaders.names.attributionCode]: _code,
+    [AuthHeaders.names.legacyTillCode]: _legacy,
+    ...rest
+  } = headers
+  return rest
+}
+
+/** A `TokenManager` for the configured credentials (for a till, one that explains there is no token). */
+export const tokenManagerLayer: Layer.Layer<TokenManager.TokenManager, never, HttpClient.HttpClient | CapillaryConfig> =
+  Layer.scoped(
+    TokenManager.TokenManager,
+    Effect.gen(function* () {
+      const config = yield* CapillaryConfig
+      if (config.credentials._tag === "Till") return noTokenForTill
+      const source = yield* TokenEndpoint.source(config.baseUrl, config.credentials, { timeout: config.tokenTimeout })
+      return yield* TokenManager.make({ source, refresh: config.refresh, store: config.tokenStore })
+    })
+  )
+
+const tillHasNoToken = new Err.ConfigError({
+  field: "credentials",
+  message: "these credentials are a till (Basic auth): there is no OAuth token"
+})
+const noTokenForTill: TokenManager.Service = {
+  get: Effect.fail(tillHasNoToken),
+  refresh: Effect.fail(tillHasNoToken),
+  invalidate: () => Effect.succeed(false),
+  events: Stream.empty,
+  stats: Effect.succeed({ fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }),
+  unsafeFresh: () => undefined
+}
+
+/** The Effect-side redaction of the token header in logs and inspected headers. */
+export const layerRedactHeaders: Layer.Layer<never> = Layer.fiberRefLocallyScopedWith(
+  Headers.currentRedactedNames,
+  (names) => [...names, ...redactedHeaders]
+)
+
+/**
+ * The authenticated client and its `TokenManager`, from `CapillaryConfig` and any `HttpClient`
+ * (FetchHttpClient in browsers and Deno, NodeHttpClient.layerUndici in Node).
+ */
+export const layer: Layer.Layer<
+  CapillaryClient | TokenManager.TokenManager,
+  never,
+  HttpClient.HttpClient | CapillaryConfig
+> = Layer.effect(
+  CapillaryClient,
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    const config = yield* CapillaryConfig
+    const tokens = yield* TokenManager.TokenManager
+    return make(http, config, Authorizer.make(config, tokens))
+  })
+).pipe(Layer.provideMerge(tokenManagerLayer), Layer.merge(layerRedactHeaders))

@@ -1,0 +1,184 @@
+/**
+ * Validated configuration of a Capillary client: where, who, attributed to what. Every check happens here, at
+ * construction, and a failure is a `ConfigError` naming the setting (or environment variable) to fix.
+ *
+ * @example
+ * ```ts
+ * import { CapillaryConfig } from "@capauth/core"
+ *
+ * const config = CapillaryConfig.make({
+ *   cluster: "eu",
+ *   credentials: { key: "my-key", secret: "my-secret" },
+ *   attribution: { type: "TILL", code: "store.till1" }
+ * }) // Either<CapillaryConfig, ConfigError>
+ * ```
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { RefreshPolicy } from "./AccessToken.ts"
+import { ConfigError } from "./AuthError.ts"
+import * as AuthHeaders from "./AuthHeaders.ts"
+import * as Cluster from "./Cluster.ts"
+import * as Credentials from "./Credentials.ts"
+import type { TokenStore } from "./TokenStore.ts"
+
+/** What users pass (the Promise facade's options are this shape). */
+export interface Input {
+  /** An `https:` origin (or `http:` on loopback). Exactly one of `baseUrl` and `cluster`. */
+  readonly baseUrl?: string | URL | undefined
+  /** A preset name: apac, apac2, eu, us, ushc, sea, north-america, cn. */
+  readonly cluster?: string | undefined
+  readonly credentials?: Credentials.CredentialsInput | undefined
+  /** Default attribution of every request; a request may override it. */
+  readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
+  /** Also send the legacy `X-CAP-API-ATTRIBUTION-TILL-CODE` header. */
+  readonly legacyTillHeader?: boolean | undefined
+  /** Turn 403 responses into `AccessDenied` errors instead of passing them through. */
+  readonly mapForbidden?: boolean | undefined
+  readonly refresh?: Partial<RefreshPolicy> | undefined
+  /** Token request timeout in ms (default 10 000). */
+  readonly tokenTimeoutMillis?: number | undefined
+  /** An opt-in place to keep tokens beyond this process's memory. */
+  readonly tokenStore?: TokenStore | undefined
+}
+
+export interface CapillaryConfig {
+  readonly baseUrl: URL
+  readonly credentials: Credentials.Credentials
+  readonly attribution: AuthHeaders.Attribution | undefined
+  readonly legacyTillHeader: boolean
+  readonly mapForbidden: boolean
+  readonly refresh: Partial<RefreshPolicy> | undefined
+  readonly tokenTimeout: Duration.Duration
+  readonly tokenStore: TokenStore | undefined
+}
+
+/** The service tag. */
+export const CapillaryConfig = Context.GenericTag<CapillaryConfig>("@capauth/core/CapillaryConfig")
+
+/** Validate user input. */
+export const make = (input: Input = {}): Either.Either<CapillaryConfig, ConfigError> =>
+  Either.gen(function* () {
+    const baseUrl = yield* Cluster.resolve({ cluster: input.cluster, baseUrl: input.baseUrl })
+    const credentials = yield* Credentials.fromInput(input.credentials)
+    const attribution =
+      input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
+    const timeout = input.tokenTimeoutMillis ?? 10_000
+    if (!(timeout > 0)) {
+      return yield* Either.left(
+        new ConfigError({ field: "tokenTimeoutMillis", message: "tokenTimeoutMillis must be a positive number" })
+      )
+    }
+    return {
+      baseUrl,
+      credentials,
+      attribution,
+      legacyTillHeader: input.legacyTillHeader ?? false,
+      mapForbidden: input.mapForbidden ?? false,
+      refresh: input.refresh,
+      tokenTimeout: Duration.millis(timeout),
+      tokenStore: input.tokenStore
+    }
+  })
+
+/** The environment variables every adapter reads, and the setting each one feeds. */
+export const envVars = {
+  CAPILLARY_BASE_URL: "baseUrl",
+  CAPILLARY_CLUSTER: "cluster",
+  CAPILLARY_CLIENT_KEY: "key",
+  CAPILLARY_CLIENT_SECRET: "secret",
+  CAPILLARY_TILL_ID: "till",
+  CAPILLARY_TILL_PASSWORD: "password",
+  CAPILLARY_TILL_PASSWORD_MD5: "passwordMd5",
+  CAPILLARY_ATTRIBUTION_TYPE: "attribution.type",
+  CAPILLARY_ATTRIBUTION_CODE: "attribution.code"
+} as const
+
+export type EnvVar = keyof typeof envVars
+
+const fieldToVar: Record<string, EnvVar> = Object.fromEntries(
+  Object.entries(envVars).map(([name, field]) => [field, name as EnvVar])
+) as Record<string, EnvVar>
+fieldToVar.credentials = "CAPILLARY_CLIENT_KEY"
+
+/**
+ * Input from environment variables, read through `lookup` (so Node, Deno and Effect's ConfigProvider can all
+ * feed it, each with its own permissions). Errors name the variable.
+ */
+export const inputFromEnv = (lookup: (name: EnvVar) => string | undefined): Either.Either<Input, ConfigError> => {
+  const read = (name: EnvVar) => {
+    const value = lookup(name)?.trim()
+    return value === undefined || value === "" ? undefined : value
+  }
+  const key = read("CAPILLARY_CLIENT_KEY")
+  const secret = read("CAPILLARY_CLIENT_SECRET")
+  const till = read("CAPILLARY_TILL_ID")
+  const password = read("CAPILLARY_TILL_PASSWORD")
+  const passwordMd5 = read("CAPILLARY_TILL_PASSWORD_MD5")
+  const baseUrl = read("CAPILLARY_BASE_URL")
+  const cluster = read("CAPILLARY_CLUSTER")
+  const missing = (name: EnvVar, why: string) => Either.left(new ConfigError({ field: name, message: `${name} ${why}` }))
+  if (baseUrl === undefined && cluster === undefined) {
+    return missing("CAPILLARY_BASE_URL", "or CAPILLARY_CLUSTER must be set (e.g. CAPILLARY_CLUSTER=eu)")
+  }
+  let credentials: Credentials.CredentialsInput
+  if (key !== undefined || secret !== undefined) {
+    if (key === undefined) return missing("CAPILLARY_CLIENT_KEY", "must be set along with CAPILLARY_CLIENT_SECRET")
+    if (secret === undefined) return missing("CAPILLARY_CLIENT_SECRET", "must be set along with CAPILLARY_CLIENT_KEY")
+    credentials = { key, secret }
+  } else if (till !== undefined) {
+    if (password !== undefined) credentials = { till, password }
+    else if (passwordMd5 !== undefined) credentials = { till, passwordMd5 }
+    else return missing("CAPILLARY_TILL_PASSWORD", "or CAPILLARY_TILL_PASSWORD_MD5 must be set with CAPILLARY_TILL_ID")
+  } else {
+    return missing(
+      "CAPILLARY_CLIENT_KEY",
+      "and CAPILLARY_CLIENT_SECRET (or CAPILLARY_TILL_ID with CAPILLARY_TILL_PASSWORD) must be set"
+    )
+  }
+  const type = read("CAPILLARY_ATTRIBUTION_TYPE")
+  const code = read("CAPILLARY_ATTRIBUTION_CODE")
+  if (type !== undefined && code === undefined) {
+    return missing("CAPILLARY_ATTRIBUTION_CODE", "must be set when CAPILLARY_ATTRIBUTION_TYPE is")
+  }
+  return Either.right({
+    baseUrl,
+    cluster,
+    credentials,
+    attribution: code === undefined ? undefined : { type, code }
+  })
+}
+
+/** Name the environment variable behind a ConfigError's field, so the message says what to set. */
+export const blameEnv = (error: ConfigError): ConfigError => {
+  if (error.field === undefined || error.field.startsWith("CAPILLARY_")) return error
+  const name = fieldToVar[error.field]
+  return name === undefined ? error : new ConfigError({ field: name, message: `${name}: ${error.message}` })
+}
+
+/** Validated config from environment variables. */
+export const fromEnv = (lookup: (name: EnvVar) => string | undefined): Either.Either<CapillaryConfig, ConfigError> =>
+  Either.mapLeft(Either.flatMap(inputFromEnv(lookup), make), blameEnv)
+
+/** A layer from a validated input. */
+export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =>
+  Layer.effect(CapillaryConfig, make(input))
+
+/** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider`. */
+export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = Layer.effect(
+  CapillaryConfig,
+  Effect.gen(function* () {
+    const values = new Map<EnvVar, string>()
+    for (const name of Object.keys(envVars) as Array<EnvVar>) {
+      const value = yield* Effect.orElseSucceed(Config.option(Config.string(name)), () => Option.none<string>())
+      if (Option.isSome(value)) values.set(name, value.value)
+    }
+    return yield* fromEnv((name) => values.get(name))
+  })
+)

@@ -1,0 +1,119 @@
+/**
+ * The two ways to authenticate against Capillary: an OAuth API client (key + secret, server to server) and a
+ * POS till (Basic auth with the md5 of the till password). Secrets are `Redacted` from the moment they enter.
+ *
+ * @example
+ * ```ts
+ * import { Credentials } from "@capauth/core"
+ * import { Either, Redacted } from "effect"
+ *
+ * const client = Credentials.oauthClient({ key: "k", secret: Redacted.make("s") })
+ * const till = Credentials.till({ id: "store.server", password: Redacted.make("server123") })
+ * Either.isRight(till) // true
+ * ```
+ * @since 0.1.0
+ */
+import { md5 } from "@noble/hashes/legacy.js"
+import { bytesToHex } from "@noble/hashes/utils.js"
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import { ConfigError } from "./AuthError.ts"
+
+/** An OAuth API client of an org (created by an org admin; the secret is shown once). */
+export interface OAuthClient {
+  readonly _tag: "OAuthClient"
+  readonly key: string
+  readonly secret: Redacted.Redacted<string>
+}
+
+/** A POS till. Only the md5 of the password is kept; the plain password is dropped at construction. */
+export interface Till {
+  readonly _tag: "Till"
+  readonly id: string
+  readonly passwordMd5: Redacted.Redacted<string>
+}
+
+/** Any credentials capauth can use. */
+export type Credentials = OAuthClient | Till
+
+type Secret = string | Redacted.Redacted<string>
+
+/** What users may pass: plain objects, with secrets as strings or `Redacted`. */
+export type CredentialsInput =
+  | { readonly key: string; readonly secret: Secret }
+  | { readonly till: string; readonly password: Secret }
+  | { readonly till: string; readonly passwordMd5: Secret }
+
+const reveal = (s: Secret): string => (Redacted.isRedacted(s) ? Redacted.value(s) : s)
+
+const required = (value: unknown, field: string): Either.Either<string, ConfigError> =>
+  typeof value === "string" && value.trim() !== ""
+    ? Either.right(value)
+    : Either.left(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
+
+/** An OAuth client; fails with a ConfigError naming the missing field. */
+export const oauthClient = (input: {
+  readonly key: string
+  readonly secret: Secret
+}): Either.Either<OAuthClient, ConfigError> =>
+  Either.gen(function* () {
+    const key = yield* required(input.key, "key")
+    const secret = yield* required(input.secret === undefined ? undefined : reveal(input.secret), "secret")
+    return { _tag: "OAuthClient", key, secret: Redacted.make(secret) } as const
+  })
+
+/** Lowercase hex md5 of a password, as Capillary's Basic scheme wants it. */
+export const md5Hex = (password: string): string => bytesToHex(md5(new TextEncoder().encode(password)))
+
+const md5Pattern = /^[0-9a-f]{32}$/i
+
+/** A till from its id and either the plain password or its md5 (32 hex characters). */
+export const till = (
+  input:
+    | { readonly id: string; readonly password: Secret }
+    | { readonly id: string; readonly passwordMd5: Secret }
+): Either.Either<Till, ConfigError> =>
+  Either.gen(function* () {
+    const id = yield* required(input.id, "till")
+    if (id.includes(":")) {
+      return yield* Either.left(new ConfigError({ field: "till", message: "till must not contain ':'" }))
+    }
+    if ("passwordMd5" in input && input.passwordMd5 !== undefined) {
+      const hash = yield* required(reveal(input.passwordMd5), "passwordMd5")
+      if (!md5Pattern.test(hash)) {
+        return yield* Either.left(
+          new ConfigError({
+            field: "passwordMd5",
+            message: "passwordMd5 must be the md5 of the till password as 32 hexadecimal characters"
+          })
+        )
+      }
+      return { _tag: "Till", id, passwordMd5: Redacted.make(hash.toLowerCase()) } as const
+    }
+    const password = yield* required("password" in input ? reveal(input.password) : undefined, "password")
+    return { _tag: "Till", id, passwordMd5: Redacted.make(md5Hex(password)) } as const
+  })
+
+/** Credentials from the user-facing input shape (`{key, secret}`, `{till, password}` or `{till, passwordMd5}`). */
+export const fromInput = (input: CredentialsInput | undefined): Either.Either<Credentials, ConfigError> => {
+  if (input === undefined || input === null || typeof input !== "object") {
+    return Either.left(
+      new ConfigError({
+        field: "credentials",
+        message: "credentials are required: { key, secret } or { till, password } or { till, passwordMd5 }"
+      })
+    )
+  }
+  if ("key" in input || "secret" in input) return oauthClient(input as { key: string; secret: Secret })
+  if ("till" in input) {
+    return "passwordMd5" in input
+      ? till({ id: input.till, passwordMd5: input.passwordMd5 })
+      : till({ id: input.till, password: (input as { password: Secret }).password })
+  }
+  return Either.left(
+    new ConfigError({
+      field: "credentials",
+      message: "credentials must be { key, secret } or { till, password } or { till, passwordMd5 }"
+    })
+  )
+}

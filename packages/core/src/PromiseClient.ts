@@ -1,0 +1,271 @@
+/**
+ * The Promise + ky face of capauth, for teams without Effect. Written once here; each runtime adapter
+ * (`@capauth/node`, `@capauth/deno`) calls `make` with its own HTTP layer and environment.
+ *
+ * The warm path (a fresh token cached) is synchronous up to the one `fetch` call: no Effect runtime, no schema
+ * decoding, one header object. Failures reject with capauth's error classes (`Error` subclasses with `_tag`).
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient } from "@capauth/node" // or "@capauth/deno"
+ *
+ * const cap = createCapillaryClient({ cluster: "eu", credentials: { key, secret } })
+ * const res = await cap.fetch("/v1.1/customer/add?format=json", { method: "POST", body })
+ * const json = await cap.ky.get("v2/customers/123", { attribution: { type: "TILL", code: "t1" } }).json()
+ * await cap.close()
+ * ```
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import ky, { type KyInstance } from "ky"
+import {
+  AccessDenied,
+  type AuthError,
+  ConfigError,
+  InvalidCredentials,
+  isAuthError,
+  isTransient,
+  TokenExpired,
+  TokenRejected,
+  TransportError
+} from "./AuthError.ts"
+import * as AccessToken from "./AccessToken.ts"
+import * as AuthHeaders from "./AuthHeaders.ts"
+import * as CapillaryClient from "./CapillaryClient.ts"
+import * as CapillaryConfig from "./CapillaryConfig.ts"
+import * as Authorizer from "./internal/authorizer.ts"
+import { parseJson, type Verdict, verdict } from "./internal/classify.ts"
+import * as TokenManager from "./TokenManager.ts"
+
+/** A per-request attribution override. */
+export interface AttributionInput {
+  readonly type?: AuthHeaders.AttributionType | undefined
+  readonly code: string
+}
+
+declare module "ky" {
+  interface Options {
+    /** capauth: attribute this request to another till or store. */
+    attribution?: AttributionInput
+  }
+}
+
+/** `RequestInit` plus a per-request attribution. */
+export interface CapRequestInit extends RequestInit {
+  readonly attribution?: AttributionInput | undefined
+}
+
+/** What `token()` shows. The value is `Redacted`: use `Redacted.value(info.value)` to reveal it on purpose. */
+export interface TokenInfo {
+  readonly value: Redacted.Redacted<string>
+  readonly obtainedAt: Date
+  readonly refreshAt: Date
+  readonly expiresAt: Date
+  readonly remainingMillis: number
+  readonly claims: Readonly<Record<string, unknown>> | undefined
+}
+
+export interface CapillaryPromiseClient {
+  /** Like `fetch`, rooted at the base URL, with auth headers, expiry recovery and typed rejections. */
+  readonly fetch: (input: string | URL | Request, init?: CapRequestInit) => Promise<Response>
+  /** A ky instance rooted at the base URL (`prefixUrl`), going through `fetch` above. */
+  readonly ky: KyInstance
+  /** The auth headers for one request, as a plain object. */
+  readonly headers: (options?: { readonly attribution?: AttributionInput | undefined }) => Promise<Record<string, string>>
+  /** The current token and its timeline (OAuth only). */
+  readonly token: () => Promise<TokenInfo>
+  /** Stops background work; the process can exit. Idempotent. */
+  readonly close: () => Promise<void>
+  /** Counters of the token lifecycle. */
+  readonly stats: () => Promise<TokenManager.TokenStats>
+  /** Listen to lifecycle events; returns an unsubscribe function. */
+  readonly onEvent: (listener: (event: TokenManager.TokenEvent) => void) => () => void
+}
+
+/** What a runtime adapter supplies. */
+export interface Platform {
+  /** The Effect HTTP client used for token requests. */
+  readonly httpLayer: Layer.Layer<HttpClient.HttpClient>
+  /** The fetch used for API calls (defaults to the global one). */
+  readonly fetch?: typeof globalThis.fetch | undefined
+  /** Reads the `CAPILLARY_*` variables when no options are given. */
+  readonly env: (name: CapillaryConfig.EnvVar) => string | undefined
+}
+
+const now = () => Date.now()
+
+const rethrow = (cause: Cause.Cause<unknown>): never => {
+  throw Cause.squash(cause)
+}
+
+const toTransportError = (error: unknown): AuthError => {
+  if (isAuthError(error)) return error
+  const name = (error as { name?: unknown } | null)?.name
+  return name === "AbortError" || name === "TimeoutError"
+    ? new TransportError({ reason: name === "AbortError" ? "Aborted" : "Timeout", message: `request ${String(name)}` })
+    : new TransportError({ reason: "Network", message: `request failed: ${String((error as Error)?.message ?? error).slice(0, 120)}` })
+}
+
+/** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
+export const make = (options: CapillaryConfig.Input | undefined, platform: Platform): CapillaryPromiseClient => {
+  const parsed =
+    options === undefined ? CapillaryConfig.fromEnv(platform.env) : CapillaryConfig.make(options)
+  if (Either.isLeft(parsed)) throw parsed.left
+  const config = parsed.right
+  const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
+  const runtime = ManagedRuntime.make(
+    CapillaryClient.tokenManagerLayer.pipe(
+      Layer.provide(Layer.succeed(CapillaryConfig.CapillaryConfig, config)),
+      Layer.provide(platform.httpLayer)
+    )
+  )
+  const run = <A>(effect: Effect.Effect<A, AuthError, TokenManager.TokenManager>): Promise<A> =>
+    runtime.runPromiseExit(effect).then((exit) => (Exit.isSuccess(exit) ? exit.value : rethrow(exit.cause)))
+
+  let closed = false
+  let authorizer: Authorizer.Authorizer | undefined
+  let tokens: TokenManager.Service | undefined
+  const ready = async () => {
+    if (closed) throw new ConfigError({ message: "this capauth client is closed" })
+    if (authorizer === undefined) {
+      tokens = await run(TokenManager.TokenManager)
+      authorizer = Authorizer.make(config, tokens)
+    }
+    return authorizer
+  }
+
+  const attributionOf = (input: AttributionInput | undefined) => {
+    if (input === undefined) return undefined
+    const checked = AuthHeaders.attribution(input)
+    if (Either.isLeft(checked)) throw checked.left
+    return checked.right
+  }
+
+  const authorize = async (attribution: AuthHeaders.Attribution | undefined) => {
+    const auth = authorizer ?? (await ready())
+    return auth.unsafeAuthorize(attribution, now()) ?? (await run(auth.authorize(attribution)))
+  }
+
+  const judge = async (response: Response): Promise<{ verdict: Verdict; response: Response }> => {
+    const status = response.status
+    if (status === 498 || status === 401 || status === 403) return { verdict: verdict(status, undefined), response }
+    if (!(response.headers.get("content-type") ?? "").toLowerCase().includes("json")) return { verdict: "ok", response }
+    // Read the JSON body once to look for 498 inside it, then hand the caller a response over the same text.
+    const text = await response.text()
+    const copy = new Response(status === 204 || status === 304 ? null : text, {
+      status,
+      statusText: response.statusText,
+      headers: response.headers
+    })
+    Object.defineProperty(copy, "url", { value: response.url })
+    return { verdict: verdict(status, parseJson(text)), response: copy }
+  }
+
+  const replayable = (body: unknown) => body === undefined || body === null || !(body instanceof ReadableStream)
+
+  const capFetch = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
+    const { attribution: override, ...rest } = init ?? {}
+    const attribution = attributionOf(override)
+    let url: string
+    let requestInit: RequestInit = rest
+    if (input instanceof Request) {
+      // Buffer a Request's body once so a renewed attempt can send it again.
+      const request = Object.keys(rest).length > 0 ? new Request(input, rest) : input
+      const body = request.body === null ? null : await request.arrayBuffer()
+      url = request.url
+      requestInit = { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect }
+    } else {
+      url = typeof input === "string" && input.startsWith("/") ? config.baseUrl.origin + input : new URL(input, config.baseUrl).href
+      if (!replayable(rest.body)) {
+        requestInit = { ...rest, body: await new Response(rest.body).arrayBuffer() }
+      }
+    }
+    const explicitAttribution = hasHeader(requestInit.headers, AuthHeaders.names.attributionType)
+    const send = async (authorized: Authorizer.Authorized) => {
+      const headers = new Headers(requestInit.headers)
+      for (const [name, value] of Object.entries(authorized.headers)) {
+        // Credentials always come from us; attribution and content headers the caller set are kept.
+        const credential = name === AuthHeaders.names.oauthToken || name === AuthHeaders.names.authorization
+        const callerSetIt = headers.has(name) || (explicitAttribution && name.startsWith("x-cap-api-attribution"))
+        if (credential || !callerSetIt) headers.set(name, value)
+      }
+      let response: Response
+      try {
+        response = await fetchImpl(url, { ...requestInit, headers })
+      } catch (error) {
+        throw toTransportError(error)
+      }
+      return { authorized, ...(await judge(response)) }
+    }
+    const auth = authorizer ?? (await ready())
+    const first = await send(await authorize(attribution))
+    const renew = (first.verdict === "expired" || first.verdict === "rejected") && auth.renewable
+    if (!renew) return settle(first, false)
+    await run(auth.invalidate(first.authorized)) // only that token: a fresher one stays
+    return settle(await send(await authorize(attribution)), true)
+  }
+
+  const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
+    const common = { requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined, status: response.status }
+    if (v === "ok" || (v === "forbidden" && !config.mapForbidden)) return response
+    if (v === "expired") throw new TokenExpired({ ...common, code: 498, message: "token expired again right after renewal" })
+    if (v === "rejected") {
+      throw renewed
+        ? new TokenRejected({ ...common, code: 401, message: "token rejected (401) again right after renewal" })
+        : new InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
+    }
+    throw new AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
+  }
+
+  const client: CapillaryPromiseClient = {
+    fetch: capFetch,
+    ky: ky.create({
+      prefixUrl: config.baseUrl.origin,
+      fetch: capFetch as typeof globalThis.fetch,
+      retry: {
+        limit: 2,
+        shouldRetry: ({ error }) => (isAuthError(error) && !isTransient(error) ? false : undefined)
+      }
+    }),
+    headers: async (opts) => ({ ...(await authorize(attributionOf(opts?.attribution))).headers }),
+    token: async () => {
+      await ready()
+      const token = await run(Effect.flatMap(TokenManager.TokenManager, (t) => t.get))
+      return {
+        value: token.value,
+        obtainedAt: new Date(token.obtainedAt),
+        refreshAt: new Date(token.refreshAt),
+        expiresAt: new Date(token.expiresAt),
+        remainingMillis: AccessToken.remainingMillis(token, now()),
+        claims: token.claims
+      }
+    },
+    stats: async () => {
+      await ready()
+      return run(Effect.flatMap(TokenManager.TokenManager, (t) => t.stats))
+    },
+    onEvent: (listener) => {
+      const fiber = runtime.runFork(
+        Effect.flatMap(TokenManager.TokenManager, (t) => Stream.runForEach(t.events, (e) => Effect.sync(() => listener(e))))
+      )
+      return () => void runtime.runFork(fiber.interruptAsFork(fiber.id()))
+    },
+    close: async () => {
+      if (closed) return
+      closed = true
+      await runtime.dispose()
+    }
+  }
+  return client
+}
+
+const hasHeader = (headers: HeadersInit | undefined, name: string) =>
+  headers !== undefined && new Headers(headers).has(name)

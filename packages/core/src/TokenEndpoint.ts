@@ -1,0 +1,131 @@
+/**
+ * Capillary's token endpoint, `POST {base}/v3/oauth/token/generate`. Building the request and processing its
+ * response are separate, pure-as-possible functions, so each is testable alone; `source` joins them into a
+ * `TokenSource` for the `TokenManager`.
+ *
+ * @example
+ * ```ts
+ * import { TokenEndpoint, TokenManager, Credentials } from "@capauth/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Either, Redacted } from "effect"
+ *
+ * const client = Either.getOrThrow(Credentials.oauthClient({ key: "k", secret: Redacted.make("s") }))
+ * const tokens = TokenManager.layer({ source: TokenEndpoint.source(new URL("https://eu.api.capillarytech.com"), client) })
+ * ```
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type { IssuedToken } from "./AccessToken.ts"
+import * as Err from "./AuthError.ts"
+import type { OAuthClient } from "./Credentials.ts"
+import { parseJson, type ResponseFacts, tokenFailure } from "./internal/classify.ts"
+import { excerpt } from "./internal/redact.ts"
+import type { TokenSource } from "./TokenSource.ts"
+
+/** The path of the token endpoint, relative to the cluster's base URL. */
+export const path = "/v3/oauth/token/generate"
+
+/** Build the token request: JSON `{key, secret}`, no Authorization header. */
+export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.post(new URL(path, baseUrl)).pipe(
+    HttpClientRequest.acceptJson,
+    HttpClientRequest.bodyUnsafeJson({ key: client.key, secret: Redacted.value(client.secret) })
+  )
+
+/** Read what matters of a response (status, request id, body) without failing on a non-JSON body. */
+export const readFacts = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<ResponseFacts, Err.TransportError> =>
+  Effect.map(
+    Effect.mapError(
+      response.text,
+      (e) =>
+        new Err.TransportError({
+          reason: "Network",
+          status: response.status,
+          requestId: response.headers["x-cap-requestid"],
+          message: `the response body could not be read (${e.reason})`
+        })
+    ),
+    (text) => ({
+      status: response.status,
+      requestId: response.headers["x-cap-requestid"],
+      retryAfter: response.headers["retry-after"],
+      date: response.headers.date,
+      text,
+      json: parseJson(text)
+    })
+  )
+
+/**
+ * Turn the response into an `IssuedToken` or a typed error. `sentAt` is the local time the request was sent.
+ * Success is `{"data":{"accessToken","ttlSeconds"},"errors":null}`; any non-empty `errors` is a failure.
+ */
+export const processResponse = (facts: ResponseFacts, sentAt: number, now: number): Effect.Effect<IssuedToken, Err.AuthError> => {
+  const failure = tokenFailure(facts, now)
+  if (failure !== undefined) return Effect.fail(failure)
+  const data = (facts.json as { data?: { accessToken?: unknown; ttlSeconds?: unknown } } | undefined)?.data
+  const accessToken = data?.accessToken
+  const ttl = typeof data?.ttlSeconds === "string" ? Number(data.ttlSeconds) : data?.ttlSeconds
+  if (typeof accessToken !== "string" || accessToken === "" || typeof ttl !== "number" || !(ttl > 0)) {
+    return Effect.fail(
+      new Err.MalformedResponse({
+        requestId: facts.requestId,
+        status: facts.status,
+        message:
+          facts.json === undefined
+            ? "token response is not JSON"
+            : "token response lacks data.accessToken (string) or data.ttlSeconds (positive number)",
+        excerpt: excerpt(facts.text)
+      })
+    )
+  }
+  return Effect.succeed({ value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl })
+}
+
+/** Map a transport failure (no response) to `TransportError`. */
+export const transportError = (e: HttpClientError.HttpClientError | Err.AuthError): Err.AuthError =>
+  e._tag === "RequestError"
+    ? new Err.TransportError({ reason: "Network", message: `token request failed to send (${e.reason})` })
+    : e._tag === "ResponseError"
+      ? new Err.TransportError({ reason: "Network", status: e.response.status, message: `token response failed (${e.reason})` })
+      : e
+
+/** Options of the Capillary token source. */
+export interface SourceOptions {
+  /** Abort a token request after this long (default 10 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/** Capillary's token/generate as a `TokenSource`, using the `HttpClient` in context. */
+export const source = (
+  baseUrl: URL,
+  client: OAuthClient,
+  options?: SourceOptions
+): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (http) => {
+    const timeout = Duration.decode(options?.timeout ?? "10 seconds")
+    const req = request(baseUrl, client)
+    const fetch = Effect.gen(function* () {
+      const sentAt = yield* Clock.currentTimeMillis
+      const facts = yield* http.execute(req).pipe(
+        Effect.flatMap(readFacts),
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new Err.TransportError({ reason: "Timeout", message: `token request timed out after ${Duration.format(timeout)}` })
+        }),
+        Effect.mapError(transportError)
+      )
+      return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
+    })
+    return { id: `capillary:${baseUrl.host}:${client.key}`, fetch }
+  })

@@ -1,0 +1,312 @@
+/**
+ * The token lifecycle service: obtain, cache, refresh ahead, single flight, compare-and-invalidate, backoff.
+ * Generic over a `TokenSource`. The rules live in `internal/lifecycle.ts` as a pure decision function; this
+ * module runs them: it owns the state, the one flight, the retries, the events and the counters.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from "@capauth/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const tokens = yield* TokenManager.TokenManager
+ *   const token = yield* tokens.get            // cached, refreshed ahead, single flight
+ *   yield* tokens.invalidate(token)            // only if it is still the current token
+ * })
+ * ```
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Random from "effect/Random"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as AccessToken from "./AccessToken.ts"
+import type { IssuedToken } from "./AccessToken.ts"
+import { type AuthError, isTransient, type RateLimited } from "./AuthError.ts"
+import { backoffMillis, decide, type State } from "./internal/lifecycle.ts"
+import type { TokenSource } from "./TokenSource.ts"
+import type { TokenStore } from "./TokenStore.ts"
+
+/** What happened to the token, for logs, dashboards and the sample app. Never carries the token value. */
+export type TokenEvent =
+  | { readonly _tag: "Fetched"; readonly expiresAt: number; readonly lifetimeMillis: number; readonly ahead: boolean }
+  | { readonly _tag: "Adopted"; readonly expiresAt: number }
+  | { readonly _tag: "Invalidated" }
+  | { readonly _tag: "Retrying"; readonly attempt: number; readonly delayMillis: number; readonly error: AuthError["_tag"] }
+  | { readonly _tag: "Failed"; readonly error: AuthError; readonly cooldownMillis: number }
+
+/** Counters since the manager started. */
+export interface TokenStats {
+  /** Tokens obtained from the source. */
+  readonly fetched: number
+  /** Of those, tokens obtained ahead of expiry while the previous one was still served. */
+  readonly refreshed: number
+  /** Calls answered from the cache with no waiting. */
+  readonly reused: number
+  /** Compare-and-invalidate calls that did drop the current token. */
+  readonly invalidated: number
+  /** Flights that ended in an error (after their retries). */
+  readonly failed: number
+  /** Requests sent to the source, retries included. */
+  readonly requests: number
+}
+
+export interface BackoffPolicy {
+  /** Attempts per flight for transient errors (default 4). */
+  readonly maxAttempts: number
+  readonly baseMillis: number
+  readonly maxMillis: number
+}
+
+export interface Options {
+  readonly source: TokenSource
+  readonly refresh?: Partial<AccessToken.RefreshPolicy> | undefined
+  readonly backoff?: Partial<BackoffPolicy> | undefined
+  /** How long a permanent failure (bad credentials, access denied) is remembered (default 30 s). */
+  readonly permanentFailureCooldown?: Duration.DurationInput | undefined
+  readonly store?: TokenStore | undefined
+}
+
+export interface Service {
+  /** A usable token: from the cache at once, or after the one shared flight. */
+  readonly get: Effect.Effect<AccessToken.AccessToken, AuthError>
+  /** A new token now (joins a flight already running). */
+  readonly refresh: Effect.Effect<AccessToken.AccessToken, AuthError>
+  /** Drop the cached token only if it is still `token`; true if it was dropped. */
+  readonly invalidate: (token: AccessToken.AccessToken | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** Subscribe to lifecycle events (scoped: the subscription ends with the stream). */
+  readonly events: Stream.Stream<TokenEvent>
+  readonly stats: Effect.Effect<TokenStats>
+  /**
+   * The cached token if it is fresh at `now` (ms), else `undefined`. A synchronous warm path for Promise
+   * facades; anything else must go through `get`.
+   */
+  readonly unsafeFresh: (now: number) => AccessToken.AccessToken | undefined
+}
+
+/** The service tag. */
+export class TokenManager extends Context.Tag("@capauth/core/TokenManager")<TokenManager, Service>() {}
+
+const metrics = {
+  fetched: Metric.counter("capauth_token_fetched_total", { description: "tokens obtained from the source" }),
+  refreshed: Metric.counter("capauth_token_refreshed_total", { description: "tokens obtained ahead of expiry" }),
+  invalidated: Metric.counter("capauth_token_invalidated_total", { description: "tokens dropped after a rejection" }),
+  failed: Metric.counter("capauth_token_failed_total", { description: "token flights that failed" })
+}
+
+type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>
+
+/** Build a manager whose background work belongs to the current `Scope`. */
+export const make = (options: Options): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { source, store } = options
+    const policy = { ...AccessToken.defaultRefreshPolicy, ...options.refresh }
+    const backoff: BackoffPolicy = { maxAttempts: 4, baseMillis: 250, maxMillis: 30_000, ...options.backoff }
+    const permanentCooldown = Duration.toMillis(options.permanentFailureCooldown ?? "30 seconds")
+    const clock = yield* Effect.clock
+    const scope = yield* Effect.scope
+    const events = yield* PubSub.sliding<TokenEvent>(256)
+    yield* Effect.addFinalizer(() => PubSub.shutdown(events))
+
+    let state: State<Flight> = { token: undefined, flight: undefined, failure: undefined }
+    let served: Effect.Effect<AccessToken.AccessToken> | undefined // Effect.succeed(state.token), reused
+    let consecutiveFailures = 0
+    const stats = { fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }
+
+    const setToken = (token: AccessToken.AccessToken | undefined) => {
+      state = { ...state, token }
+      served = token === undefined ? undefined : Effect.succeed(token)
+    }
+
+    /** One request to the source, retried with jittered backoff on transient errors. */
+    const fetchWithRetry = (attempt: number): Effect.Effect<IssuedToken, AuthError> =>
+      Effect.suspend(() => {
+        stats.requests++
+        return source.fetch
+      }).pipe(
+        Effect.withSpan("capauth.token.fetch", { attributes: { "capauth.source": source.id, "capauth.attempt": attempt } }),
+        Effect.catchAll((error) => {
+          if (!isTransient(error) || attempt >= backoff.maxAttempts) return Effect.fail(error)
+          return Effect.flatMap(Random.next, (r) => {
+            const delay = retryDelay(error, attempt, r)
+            if (delay === undefined) return Effect.fail(error)
+            return PubSub.publish(events, { _tag: "Retrying", attempt, delayMillis: delay, error: error._tag }).pipe(
+              Effect.zipRight(Effect.sleep(delay)),
+              Effect.zipRight(fetchWithRetry(attempt + 1))
+            )
+          })
+        })
+      )
+
+    /** Honour Retry-After; give up (undefined) when it asks for longer than our ceiling. */
+    const retryDelay = (error: AuthError, attempt: number, random: number): number | undefined => {
+      const computed = backoffMillis(attempt, backoff.baseMillis, backoff.maxMillis, random)
+      const asked = error._tag === "RateLimited" ? (error as RateLimited).retryAfterMillis : undefined
+      if (asked === undefined) return computed
+      return asked > backoff.maxMillis ? undefined : Math.max(asked, computed)
+    }
+
+    /** A token another process (or an earlier run) left in the store, newer than ours and still usable. */
+    const fromStore = (now: number) =>
+      store === undefined
+        ? Effect.succeedNone
+        : store.get(source.id).pipe(
+            Effect.map(
+              Option.filter(
+                (t) => now < t.staleAt && (state.token === undefined || t.obtainedAt > state.token.obtainedAt)
+              )
+            ),
+            Effect.catchAll((e) => Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none()))
+          )
+
+    const saveToStore = (token: AccessToken.AccessToken) =>
+      store === undefined
+        ? Effect.void
+        : Effect.catchAll(store.set(source.id, token), (e) => Effect.logWarning("capauth: token store write failed", e.message))
+
+    /** The flight: adopt a stored token or fetch one, then record the outcome before waking the waiters. */
+    const flight = (deferred: Flight): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const ahead = state.token !== undefined && clock.unsafeCurrentTimeMillis() < state.token.staleAt
+        const stored = yield* fromStore(clock.unsafeCurrentTimeMillis())
+        if (Option.isSome(stored)) {
+          onSuccess(stored.value)
+          yield* PubSub.publish(events, { _tag: "Adopted", expiresAt: stored.value.expiresAt })
+          return stored.value
+        }
+        const issued = yield* fetchWithRetry(1)
+        const token = AccessToken.make(issued, policy, yield* Random.next)
+        onSuccess(token)
+        stats.fetched++
+        yield* Metric.increment(metrics.fetched)
+        if (ahead) {
+          stats.refreshed++
+          yield* Metric.increment(metrics.refreshed)
+        }
+        yield* saveToStore(token)
+        yield* PubSub.publish(events, { _tag: "Fetched", expiresAt: token.expiresAt, lifetimeMillis: token.lifetimeMillis, ahead })
+        return token
+      }).pipe(
+        Effect.tapError((error) =>
+          Effect.flatMap(Random.next, (r) => {
+            consecutiveFailures++
+            const cooldown = isTransient(error)
+              ? Math.max(
+                  backoffMillis(consecutiveFailures, backoff.baseMillis, backoff.maxMillis, r),
+                  error._tag === "RateLimited" ? (error.retryAfterMillis ?? 0) : 0
+                )
+              : permanentCooldown
+            state = { ...state, flight: undefined, failure: { error, until: clock.unsafeCurrentTimeMillis() + cooldown } }
+            stats.failed++
+            return Effect.zipRight(
+              Metric.increment(metrics.failed),
+              PubSub.publish(events, { _tag: "Failed", error, cooldownMillis: cooldown })
+            )
+          })
+        ),
+        Effect.onExit((exit) => {
+          if (state.flight === deferred) state = { ...state, flight: undefined } // interrupted
+          return Deferred.done(deferred, exit)
+        }),
+        Effect.asVoid,
+        Effect.ignore
+      )
+
+    const onSuccess = (token: AccessToken.AccessToken) => {
+      setToken(token)
+      state = { ...state, flight: undefined, failure: undefined }
+      consecutiveFailures = 0
+    }
+
+    /**
+     * Start the one flight (or return the running one). It is forked into the manager's scope, so an
+     * interrupted caller cannot cancel it; marking and forking happen uninterruptibly so no flight is lost.
+     */
+    const startFlight: Effect.Effect<Flight> = Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (state.flight !== undefined) return Effect.succeed(state.flight)
+        const deferred = Deferred.unsafeMake<AccessToken.AccessToken, AuthError>(managerFiberId)
+        state = { ...state, flight: deferred }
+        return Effect.as(Effect.forkIn(restore(flight(deferred)), scope), deferred)
+      })
+    )
+    const managerFiberId = yield* Effect.fiberId
+
+    const get: Effect.Effect<AccessToken.AccessToken, AuthError> = Effect.suspend(() => {
+      const decision = decide(state, clock.unsafeCurrentTimeMillis())
+      switch (decision._tag) {
+        case "Serve":
+          stats.reused++
+          return served ?? Effect.succeed(decision.token)
+        case "ServeAndRefresh":
+          stats.reused++
+          return Effect.as(startFlight, decision.token)
+        case "Join":
+          return Deferred.await(decision.flight)
+        case "StartAndJoin":
+          return Effect.flatMap(startFlight, Deferred.await)
+        case "Fail":
+          return Effect.fail(decision.error)
+      }
+    })
+
+    const refresh = Effect.suspend(() => {
+      if (state.flight !== undefined) return Deferred.await(state.flight)
+      const now = clock.unsafeCurrentTimeMillis()
+      if (state.failure !== undefined && now < state.failure.until && !isTransient(state.failure.error)) {
+        return Effect.fail(state.failure.error)
+      }
+      return Effect.flatMap(startFlight, Deferred.await)
+    })
+
+    const invalidate = (token: AccessToken.AccessToken | Redacted.Redacted<string>) =>
+      Effect.suspend(() => {
+        if (state.token === undefined || !AccessToken.sameValue(state.token, token)) return Effect.succeed(false)
+        const dropped = state.token
+        setToken(undefined)
+        stats.invalidated++
+        return Effect.all([
+          Metric.increment(metrics.invalidated),
+          PubSub.publish(events, { _tag: "Invalidated" }),
+          store === undefined
+            ? Effect.void
+            : Effect.catchAll(store.remove(source.id, dropped.value), (e) =>
+                Effect.logWarning("capauth: token store delete failed", e.message)
+              )
+        ]).pipe(Effect.as(true))
+      })
+
+    return {
+      get,
+      refresh,
+      invalidate,
+      events: Stream.fromPubSub(events),
+      stats: Effect.sync(() => ({ ...stats })),
+      unsafeFresh: (now) => {
+        const token = state.token
+        if (token === undefined || now >= token.refreshAt) return undefined
+        stats.reused++
+        return token
+      }
+    } satisfies Service
+  })
+
+/** A layer for a manager; the source may need services (e.g. `HttpClient` for `TokenEndpoint.source`). */
+export const layer = <R>(
+  options: Omit<Options, "source"> & { readonly source: TokenSource | Effect.Effect<TokenSource, never, R> }
+): Layer.Layer<TokenManager, never, R> =>
+  Layer.scoped(
+    TokenManager,
+    Effect.flatMap(
+      Effect.isEffect(options.source) ? options.source : Effect.succeed(options.source),
+      (source) => make({ ...options, source })
+    )
+  )

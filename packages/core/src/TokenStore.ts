@@ -1,0 +1,117 @@
+/**
+ * Where tokens live beyond one `TokenManager`'s memory: a file that survives restarts, Deno KV, Redis for a
+ * fleet. The manager reads the store before asking the source (another process may have a fresh token) and
+ * writes every new token to it. Store failures never fail a caller: the manager logs them and goes on.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore, TokenManager } from "@capauth/core"
+ * import { Effect } from "effect"
+ *
+ * const store = TokenStore.memory()
+ * // TokenManager.layer({ source, store })
+ * ```
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { AccessToken } from "./AccessToken.ts"
+import { decodeClaims } from "./internal/jwt.ts"
+
+/** A store operation failed (I/O, permissions, a corrupt entry). Carries no token. */
+export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+export interface TokenStore {
+  readonly get: (key: string) => Effect.Effect<Option.Option<AccessToken>, TokenStoreError>
+  readonly set: (key: string, token: AccessToken) => Effect.Effect<void, TokenStoreError>
+  /** Compare-and-delete: remove the entry only if it still holds `value`. */
+  readonly remove: (key: string, value: Redacted.Redacted<string>) => Effect.Effect<void, TokenStoreError>
+}
+
+/** The serialised form (the token value in clear: only stores that protect their medium should hold it). */
+export interface StoredToken {
+  readonly value: string
+  readonly obtainedAt: number
+  readonly refreshAt: number
+  readonly staleAt: number
+  readonly expiresAt: number
+  readonly lifetimeMillis: number
+}
+
+/** Serialise for a store. */
+export const encode = (token: AccessToken): StoredToken => ({
+  value: Redacted.value(token.value),
+  obtainedAt: token.obtainedAt,
+  refreshAt: token.refreshAt,
+  staleAt: token.staleAt,
+  expiresAt: token.expiresAt,
+  lifetimeMillis: token.lifetimeMillis
+})
+
+const isNum = (u: unknown): u is number => typeof u === "number" && Number.isFinite(u)
+
+/** Deserialise from a store; anything malformed reads as absent. */
+export const decode = (u: unknown): Option.Option<AccessToken> => {
+  if (typeof u !== "object" || u === null) return Option.none()
+  const s = u as Partial<StoredToken>
+  if (typeof s.value !== "string" || s.value === "") return Option.none()
+  if (!isNum(s.obtainedAt) || !isNum(s.refreshAt) || !isNum(s.staleAt) || !isNum(s.expiresAt)) return Option.none()
+  return Option.some({
+    value: Redacted.make(s.value),
+    obtainedAt: s.obtainedAt,
+    refreshAt: s.refreshAt,
+    staleAt: s.staleAt,
+    expiresAt: s.expiresAt,
+    lifetimeMillis: isNum(s.lifetimeMillis) ? s.lifetimeMillis : s.expiresAt - s.obtainedAt,
+    claims: decodeClaims(s.value)
+  })
+}
+
+/** An in-memory store, e.g. to share tokens between several managers of one process. */
+export const memory = (): TokenStore => {
+  const entries = new Map<string, AccessToken>()
+  return {
+    get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
+    set: (key, token) => Effect.sync(() => void entries.set(key, token)),
+    remove: (key, value) =>
+      Effect.sync(() => {
+        const current = entries.get(key)
+        if (current !== undefined && Redacted.value(current.value) === Redacted.value(value)) entries.delete(key)
+      })
+  }
+}
+
+/**
+ * A store over any string key-value medium (file, Deno KV, localStorage-like). Compare-and-delete is
+ * read-then-delete here; media with atomic operations (Deno KV, Redis) should implement `TokenStore` directly.
+ */
+export const fromKeyValue = (kv: {
+  readonly get: (key: string) => Effect.Effect<string | undefined, TokenStoreError>
+  readonly set: (key: string, value: string) => Effect.Effect<void, TokenStoreError>
+  readonly remove: (key: string) => Effect.Effect<void, TokenStoreError>
+}): TokenStore => {
+  const read = (key: string) =>
+    Effect.map(kv.get(key), (text) => {
+      if (text === undefined) return Option.none<AccessToken>()
+      try {
+        return decode(JSON.parse(text))
+      } catch {
+        return Option.none<AccessToken>()
+      }
+    })
+  return {
+    get: read,
+    set: (key, token) => kv.set(key, JSON.stringify(encode(token))),
+    remove: (key, value) =>
+      Effect.flatMap(read(key), (current) =>
+        Option.isSome(current) && Redacted.value(current.value.value) === Redacted.value(value)
+          ? kv.remove(key)
+          : Effect.void
+      )
+  }
+}

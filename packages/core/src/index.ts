@@ -1,0 +1,30 @@
+/**
+ * @capauth/core — Capillary authentication as a pure Effect library.
+ *
+ * Modules (one concept each): Cluster, Credentials, AccessToken, AuthError, AuthHeaders, TokenEndpoint,
+ * TokenSource, TokenStore, TokenManager, CapillaryConfig, CapillaryClient. The Promise + ky facade lives in
+ * `@capauth/core/PromiseClient` (it needs `ky`), re-exported by each runtime adapter.
+ * @since 0.1.0
+ */
+export * as AccessToken from "./AccessToken.ts"
+export * as AuthError from "./AuthError.ts"
+export {
+  AccessDenied,
+  ConfigError,
+  InvalidCredentials,
+  MalformedResponse,
+  RateLimited,
+  ServiceUnavailable,
+  TokenExpired,
+  TokenRejected,
+  TransportError
+} from "./AuthError.ts"
+export * as AuthHeaders from "./AuthHeaders.ts"
+export * as CapillaryClient from "./CapillaryClient.ts"
+export * as CapillaryConfig from "./CapillaryConfig.ts"
+export * as Cluster from "./Cluster.ts"
+export * as Credentials from "./Credentials.ts"
+export * as TokenEndpoint from "./TokenEndpoint.ts"
+export * as TokenManager from "./TokenManager.ts"
+export * as TokenSource from "./TokenSource.ts"
+export * as TokenStore from "./TokenStore.ts"

@@ -1,0 +1,55 @@
+/**
+ * How a request gets its credentials, shared by the Effect middleware and the Promise facade: a token from the
+ * `TokenManager` (renewable: a rejection drops exactly that token and asks for another) or a fixed Basic header.
+ */
+import * as Effect from "effect/Effect"
+import type { AccessToken } from "../AccessToken.ts"
+import type { AuthError } from "../AuthError.ts"
+import * as AuthHeaders from "../AuthHeaders.ts"
+import type { CapillaryConfig } from "../CapillaryConfig.ts"
+import type { Service as TokenManager } from "../TokenManager.ts"
+
+export interface Authorized {
+  readonly headers: Record<string, string>
+  /** The token these headers carry; undefined for Basic. */
+  readonly token: AccessToken | undefined
+}
+
+export interface Authorizer {
+  readonly authorize: (attribution: AuthHeaders.Attribution | undefined) => Effect.Effect<Authorized, AuthError>
+  /** Synchronous warm path: headers if a fresh token is cached (or Basic), else undefined. */
+  readonly unsafeAuthorize: (attribution: AuthHeaders.Attribution | undefined, now: number) => Authorized | undefined
+  readonly invalidate: (authorized: Authorized) => Effect.Effect<void>
+  /** Whether a rejection can be cured by fresh credentials (OAuth yes, Basic no). */
+  readonly renewable: boolean
+}
+
+export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer => {
+  const options: AuthHeaders.Options = { legacyTillHeader: config.legacyTillHeader }
+  if (config.credentials._tag === "Till") {
+    const authorization = AuthHeaders.basicAuthorization(config.credentials)
+    const basic = (attribution: AuthHeaders.Attribution | undefined): Authorized => ({
+      headers: AuthHeaders.basic(authorization, attribution ?? config.attribution, options),
+      token: undefined
+    })
+    return {
+      authorize: (attribution) => Effect.sync(() => basic(attribution)),
+      unsafeAuthorize: basic,
+      invalidate: () => Effect.void,
+      renewable: false
+    }
+  }
+  const withToken = (token: AccessToken, attribution: AuthHeaders.Attribution | undefined): Authorized => ({
+    headers: AuthHeaders.oauth(token.value, attribution ?? config.attribution, options),
+    token
+  })
+  return {
+    authorize: (attribution) => Effect.map(tokens.get, (token) => withToken(token, attribution)),
+    unsafeAuthorize: (attribution, now) => {
+      const token = tokens.unsafeFresh(now)
+      return token === undefined ? undefined : withToken(token, attribution)
+    },
+    invalidate: (authorized) => (authorized.token === undefined ? Effect.void : Effect.asVoid(tokens.invalidate(authorized.token))),
+    renewable: true
+  }
+}

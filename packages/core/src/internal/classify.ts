@@ -1,0 +1,124 @@
+import * as Err from "../AuthError.ts"
+import { excerpt } from "./redact.ts"
+
+/** What is known of a response once its body has been read. */
+export interface ResponseFacts {
+  readonly status: number
+  readonly requestId: string | undefined
+  readonly retryAfter: string | undefined
+  readonly date: string | undefined
+  readonly text: string
+  readonly json: unknown
+}
+
+export const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The status code inside a body, wherever the envelope puts it: v1.1 `response.status.code` (string or
+ * number), v2 `errors[0].code`, v3 `errors[0].code`, the access-group `errorCode`.
+ */
+export const bodyCode = (json: unknown): number | undefined => {
+  if (!isRecord(json)) return undefined
+  const response = json.response
+  if (isRecord(response) && isRecord(response.status)) return toCode(response.status.code)
+  if (json.errorCode !== undefined) return toCode(json.errorCode)
+  return undefined
+}
+
+const toCode = (u: unknown): number | undefined => {
+  const n = typeof u === "number" ? u : typeof u === "string" && /^\d+$/.test(u.trim()) ? Number(u) : Number.NaN
+  return Number.isFinite(n) ? n : undefined
+}
+
+/** The first entry of a v2/v3 `errors` array, if any. */
+export const firstError = (json: unknown): { code: number | string | undefined; message: string } | undefined => {
+  if (!isRecord(json) || !Array.isArray(json.errors) || json.errors.length === 0) return undefined
+  const e: unknown = json.errors[0]
+  if (!isRecord(e)) return { code: undefined, message: "unspecified error" }
+  const code = toCode(e.code) ?? (typeof e.code === "string" ? e.code : undefined)
+  return { code, message: typeof e.message === "string" ? excerpt(e.message) : "unspecified error" }
+}
+
+/** `Retry-After` as milliseconds: delta-seconds, or an HTTP date read against the response's own `Date`. */
+export const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
+  if (header === undefined) return undefined
+  const trimmed = header.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const at = Date.parse(trimmed)
+  if (Number.isNaN(at)) return undefined
+  const reference = date === undefined ? Number.NaN : Date.parse(date)
+  return Math.max(0, at - (Number.isNaN(reference) ? now : reference))
+}
+
+const retryLater = new Set([461, 521])
+
+/** The transient class of a status, if it has one: 429, 5xx, 461, 521 (4001 comes as 503). */
+export const transientError = (facts: ResponseFacts, now: number, message: string, code?: number | string) => {
+  const common = { requestId: facts.requestId, status: facts.status, code }
+  if (facts.status === 429) {
+    return new Err.RateLimited({
+      ...common,
+      message: `${message}: rate limited (429)`,
+      retryAfterMillis: retryAfterMillis(facts.retryAfter, facts.date, now)
+    })
+  }
+  if (facts.status >= 500 || retryLater.has(facts.status) || code === 4001) {
+    return new Err.ServiceUnavailable({ ...common, message: `${message}: service unavailable (${facts.status})` })
+  }
+  return undefined
+}
+
+/**
+ * Map a failed token request to the error family. `errors[]` wins (by code), then the HTTP status.
+ * The docs give no HTTP status for the error envelope, so a code is never ignored because of a 200.
+ */
+export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError | undefined => {
+  const common = { requestId: facts.requestId, status: facts.status }
+  const error = firstError(facts.json)
+  if (error !== undefined) {
+    const what = `token request refused (code ${String(error.code ?? "none")}): ${error.message}`
+    if (error.code === 320001) return new Err.InvalidCredentials({ ...common, code: error.code, message: what })
+    if (error.code === 4000 || /access group|permission|access is denied/i.test(error.message)) {
+      return new Err.AccessDenied({ ...common, code: error.code, message: what })
+    }
+    return (
+      transientError(facts, now, "token request failed", error.code) ??
+      (facts.status === 403
+        ? new Err.AccessDenied({ ...common, code: error.code, message: what })
+        : new Err.InvalidCredentials({ ...common, code: error.code, message: what }))
+    )
+  }
+  if (facts.status >= 200 && facts.status < 300) return undefined
+  const code = bodyCode(facts.json)
+  const transient = transientError(facts, now, "token request failed", code)
+  if (transient !== undefined) return transient
+  if (facts.status === 401) {
+    return new Err.InvalidCredentials({ ...common, code, message: "token request refused (401): invalid credentials" })
+  }
+  if (facts.status === 403) {
+    return new Err.AccessDenied({ ...common, code, message: "token request refused (403): access denied" })
+  }
+  return new Err.MalformedResponse({
+    ...common,
+    code,
+    message: `token request answered HTTP ${facts.status} without a documented error body`,
+    excerpt: excerpt(facts.text)
+  })
+}
+
+/** How an API response speaks of the credentials it was sent with. */
+export type Verdict = "ok" | "expired" | "rejected" | "forbidden"
+
+/** HTTP status first; then, for JSON bodies, the envelope's code (v1.1 sends 498 inside an HTTP 200). */
+export const verdict = (status: number, json: unknown): Verdict => {
+  const code = status === 498 || status === 401 || status === 403 ? status : bodyCode(json)
+  return code === 498 ? "expired" : code === 401 ? "rejected" : code === 403 ? "forbidden" : "ok"
+}
