@@ -104,10 +104,24 @@ const failure = (v: Verdict, response: HttpClientResponse.HttpClientResponse, re
   }
 }
 
+/** Client settings that do not depend on where credentials come from. */
+export type Settings = Authorizer.Settings
+
+/**
+ * An authenticated client whose tokens come from any `TokenManager` (e.g. one over a token broker in a
+ * browser worker, or a custom `TokenSource`).
+ */
+export const fromTokenManager = (
+  http: HttpClient.HttpClient,
+  settings: Settings,
+  tokens: TokenManager.Service
+): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> =>
+  make(http, settings, Authorizer.oauth(settings, tokens))
+
 /** Wrap an `HttpClient` with Capillary auth. */
 export const make = (
   http: HttpClient.HttpClient,
-  config: CapillaryConfig,
+  config: Settings,
   authorizer: Authorizer.Authorizer
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> => {
   const base = config.baseUrl.origin

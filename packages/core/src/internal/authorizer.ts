@@ -7,6 +7,7 @@ import type { AccessToken } from "../AccessToken.ts"
 import type { AuthError } from "../AuthError.ts"
 import * as AuthHeaders from "../AuthHeaders.ts"
 import type { CapillaryConfig } from "../CapillaryConfig.ts"
+import type { Till } from "../Credentials.ts"
 import type { Service as TokenManager } from "../TokenManager.ts"
 
 export interface Authorized {
@@ -24,10 +25,16 @@ export interface Authorizer {
   readonly renewable: boolean
 }
 
-export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer => {
+/** The settings of a client that do not depend on where credentials come from. */
+export type Settings = Pick<CapillaryConfig, "baseUrl" | "attribution" | "legacyTillHeader" | "mapForbidden">
+
+export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer =>
+  config.credentials._tag === "Till" ? basic(config, config.credentials) : oauth(config, tokens)
+
+export const basic = (config: Settings, till: Till): Authorizer => {
   const options: AuthHeaders.Options = { legacyTillHeader: config.legacyTillHeader }
-  if (config.credentials._tag === "Till") {
-    const authorization = AuthHeaders.basicAuthorization(config.credentials)
+  {
+    const authorization = AuthHeaders.basicAuthorization(till)
     const basic = (attribution: AuthHeaders.Attribution | undefined): Authorized => ({
       headers: AuthHeaders.basic(authorization, attribution ?? config.attribution, options),
       token: undefined
@@ -39,6 +46,10 @@ export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer 
       renewable: false
     }
   }
+}
+
+export const oauth = (config: Settings, tokens: TokenManager): Authorizer => {
+  const options: AuthHeaders.Options = { legacyTillHeader: config.legacyTillHeader }
   const withToken = (token: AccessToken, attribution: AuthHeaders.Attribution | undefined): Authorized => ({
     headers: AuthHeaders.oauth(token.value, attribution ?? config.attribution, options),
     token

@@ -1,0 +1,12 @@
+/**
+ * @capauth/node — capauth on Node.
+ * @since 0.1.0
+ */
+export {
+  type CapillaryClientOptions,
+  type CapillaryPromiseClient,
+  type CapRequestInit,
+  createCapillaryClient,
+  type TokenInfo
+} from "./createCapillaryClient.ts"
+export * as NodeCapillary from "./NodeCapillary.ts"

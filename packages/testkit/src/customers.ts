@@ -1,0 +1,218 @@
+import type { Principal } from "./auth.ts"
+import type { SimulatorCore } from "./core.ts"
+import { errorBody, type Family, V11_SUCCESS } from "./envelopes.ts"
+import { json, type SimReply } from "./reply.ts"
+import type { AccessLevel, Attribution } from "./types.ts"
+
+/** A customer held by the simulator. */
+export interface Customer {
+  readonly id: number
+  readonly mobile?: string
+  readonly email?: string
+  readonly firstname?: string
+  readonly lastname?: string
+}
+
+/** One customer is seeded so a read works out of the box (the CLI's curl example uses it). */
+export const SAMPLE_CUSTOMER: Customer = { id: 1, mobile: "919876543210", firstname: "Sample", lastname: "Customer" }
+
+/** The in-memory customer table, indexed by id and mobile. */
+export class CustomerStore {
+  private byId = new Map<number, Customer>()
+  private byMobile = new Map<string, number>()
+  private nextId = 1
+
+  constructor() {
+    this.reset()
+  }
+
+  reset(): void {
+    this.byId.clear()
+    this.byMobile.clear()
+    this.nextId = 1
+    this.upsert(SAMPLE_CUSTOMER)
+  }
+
+  /** Adds a customer, or updates the one with the same mobile. */
+  upsert(fields: Omit<Customer, "id"> & { id?: number }): Customer {
+    const existing = fields.mobile !== undefined ? this.byMobile.get(fields.mobile) : undefined
+    const id = existing ?? this.nextId++
+    const customer = { ...this.byId.get(id), ...fields, id }
+    this.byId.set(id, customer)
+    if (customer.mobile !== undefined) this.byMobile.set(customer.mobile, id)
+    return customer
+  }
+
+  get(id: number): Customer | undefined {
+    return this.byId.get(id)
+  }
+
+  byMobileNumber(mobile: string): Customer | undefined {
+    const id = this.byMobile.get(mobile)
+    return id === undefined ? undefined : this.byId.get(id)
+  }
+}
+
+/** What a route handler receives once auth and attribution passed. */
+export interface RouteContext {
+  readonly core: SimulatorCore
+  readonly principal: Principal
+  readonly attribution: Attribution
+  readonly body: unknown
+  readonly query: URLSearchParams
+  readonly params: readonly string[]
+  readonly path: string
+  readonly method: string
+}
+
+/** A simulated API endpoint. */
+export interface Route {
+  readonly method: "GET" | "POST"
+  readonly pattern: RegExp
+  readonly family: Family
+  readonly resource: string
+  readonly needed: AccessLevel
+  /** POST routes whose body must be JSON. */
+  readonly jsonBody: boolean
+  readonly handle: (ctx: RouteContext) => SimReply
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined)
+
+// v1.1 answers an unknown customer inside a success-shaped HTTP 200 with body code 500 and item code 1012.
+const v11NotFound = (): SimReply =>
+  json(200, {
+    response: {
+      status: { success: false, code: 500, message: "All requests have failed due to errors" },
+      customers: { customer: [{ item_status: { success: false, code: 1012, message: "Customer not found" } }] }
+    }
+  })
+
+const v11Customer = (c: Customer, itemMessage: string) => ({
+  user_id: c.id,
+  mobile: c.mobile ?? "",
+  email: c.email ?? "",
+  firstname: c.firstname ?? "",
+  lastname: c.lastname ?? "",
+  item_status: { success: true, code: 1000, message: itemMessage }
+})
+
+const v2Customer = (c: Customer) => ({
+  id: c.id,
+  profiles: [
+    {
+      firstName: c.firstname ?? "",
+      lastName: c.lastname ?? "",
+      identifiers: [
+        ...(c.mobile ? [{ type: "mobile", value: c.mobile }] : []),
+        ...(c.email ? [{ type: "email", value: c.email }] : [])
+      ]
+    }
+  ],
+  warnings: []
+})
+
+/** Fields of a v2 profile, read leniently. */
+const fromV2Profile = (profile: any): Omit<Customer, "id"> => {
+  const ids: any[] = Array.isArray(profile?.identifiers) ? profile.identifiers : []
+  const ident = (t: string) => str(ids.find((i) => i?.type === t)?.value)
+  const out: { -readonly [K in keyof Customer]?: Customer[K] } = {}
+  const mobile = ident("mobile")
+  const email = ident("email")
+  if (mobile) out.mobile = mobile
+  if (email) out.email = email
+  if (str(profile?.firstName)) out.firstname = profile.firstName
+  if (str(profile?.lastName)) out.lastname = profile.lastName
+  return out
+}
+
+/** The simulated Capillary APIs. All act on the access-group resource `customer`. */
+export const ROUTES: readonly Route[] = [
+  {
+    method: "POST",
+    pattern: /^\/v1\.1\/customer\/add$/,
+    family: "v1.1",
+    resource: "customer",
+    needed: "write",
+    jsonBody: true,
+    handle: (ctx) => {
+      const raw = (ctx.body as any)?.root?.customer
+      const list: any[] = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : []
+      if (list.length === 0 || !list.every((c) => str(c?.mobile) ?? str(c?.email) ?? str(c?.external_id))) {
+        return json(400, errorBody("v1.1", 400, "root.customer needs mobile, email or external_id"))
+      }
+      const writeId = ctx.core.recordWrite(ctx)
+      const added = list.map((c) => {
+        const fields: { -readonly [K in keyof Customer]?: Customer[K] } = {}
+        for (const k of ["mobile", "email", "firstname", "lastname"] as const) if (str(c[k])) fields[k] = c[k]
+        return v11Customer(ctx.core.customers.upsert(fields), "Customer successfully added")
+      })
+      return json(200, { response: { status: V11_SUCCESS, customers: { customer: added }, writeId } })
+    }
+  },
+  {
+    method: "GET",
+    pattern: /^\/v1\.1\/customer\/get$/,
+    family: "v1.1",
+    resource: "customer",
+    needed: "read",
+    jsonBody: false,
+    handle: (ctx) => {
+      const mobile = ctx.query.get("mobile")
+      const id = ctx.query.get("id")
+      const c =
+        mobile !== null
+          ? ctx.core.customers.byMobileNumber(mobile)
+          : id !== null
+            ? ctx.core.customers.get(Number(id))
+            : undefined
+      if (mobile === null && id === null) return json(400, errorBody("v1.1", 400, "mobile or id is required"))
+      if (c === undefined) return v11NotFound()
+      const customer = v11Customer(c, "Customer successfully retrieved")
+      return json(200, { response: { status: V11_SUCCESS, customers: { customer: [customer] } } })
+    }
+  },
+  {
+    method: "POST",
+    pattern: /^\/v2\/customers$/,
+    family: "v2",
+    resource: "customer",
+    needed: "write",
+    jsonBody: true,
+    handle: (ctx) => {
+      const profile = (ctx.body as any)?.profiles?.[0]
+      if (typeof profile !== "object" || profile === null) {
+        return json(400, errorBody("v2", 400, "profiles[0] is required"))
+      }
+      const writeId = ctx.core.recordWrite(ctx)
+      const c = ctx.core.customers.upsert(fromV2Profile(profile))
+      return json(200, { createdId: c.id, writeId, warnings: [] })
+    }
+  },
+  {
+    method: "GET",
+    pattern: /^\/v2\/customers\/(\d+)$/,
+    family: "v2",
+    resource: "customer",
+    needed: "read",
+    jsonBody: false,
+    handle: (ctx) => {
+      const c = ctx.core.customers.get(Number(ctx.params[0]))
+      return c ? json(200, v2Customer(c)) : json(404, errorBody("v2", 8015, "Customer not found"))
+    }
+  },
+  {
+    method: "GET",
+    pattern: /^\/v3\/customers\/(\d+)$/,
+    family: "v3",
+    resource: "customer",
+    needed: "read",
+    jsonBody: false,
+    handle: (ctx) => {
+      const c = ctx.core.customers.get(Number(ctx.params[0]))
+      return c
+        ? json(200, { data: { ...c, attribution: ctx.attribution }, errors: null })
+        : json(404, errorBody("v3", 404, "Customer not found"))
+    }
+  }
+]
