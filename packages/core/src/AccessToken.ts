@@ -77,10 +77,13 @@ export const make = (issued: IssuedToken, policy: RefreshPolicy = defaultRefresh
   const lifetime = lifetimeMillis(issued.ttlSeconds, claims)
   const obtainedAt = issued.sentAt
   const expiresAt = obtainedAt + lifetime
-  const staleAt = expiresAt - Math.min(policy.expiryMarginMillis, lifetime * 0.1)
+  // Whole milliseconds: every instant compares exactly with Clock readings.
+  const staleAt = Math.floor(expiresAt - Math.min(policy.expiryMarginMillis, lifetime * 0.1))
   const fraction = Math.max(0.5, Math.min(policy.refreshAtFraction, 1))
   const jitter = random * Math.max(0, policy.jitterFraction) * lifetime
-  const refreshAt = Math.min(staleAt, Math.max(obtainedAt + lifetime / 2, obtainedAt + lifetime * fraction - jitter))
+  const refreshAt = Math.floor(
+    Math.min(staleAt, Math.max(obtainedAt + lifetime / 2, obtainedAt + lifetime * fraction - jitter))
+  )
   return { value: issued.value, obtainedAt, refreshAt, staleAt, expiresAt, lifetimeMillis: lifetime, claims }
 }
 

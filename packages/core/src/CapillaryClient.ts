@@ -32,6 +32,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"
 import * as Err from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
@@ -187,6 +188,7 @@ const noTokenForTill: TokenManager.Service = {
   refresh: Effect.fail(tillHasNoToken),
   invalidate: () => Effect.succeed(false),
   events: Stream.empty,
+  subscribe: Effect.flatMap(PubSub.unbounded<TokenManager.TokenEvent>(), PubSub.subscribe),
   stats: Effect.succeed({ fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }),
   unsafeFresh: () => undefined
 }

@@ -24,6 +24,7 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
@@ -82,8 +83,10 @@ export interface Service {
   readonly refresh: Effect.Effect<AccessToken.AccessToken, AuthError>
   /** Drop the cached token only if it is still `token`; true if it was dropped. */
   readonly invalidate: (token: AccessToken.AccessToken | Redacted.Redacted<string>) => Effect.Effect<boolean>
-  /** Subscribe to lifecycle events (scoped: the subscription ends with the stream). */
+  /** Lifecycle events from the moment the stream runs. */
   readonly events: Stream.Stream<TokenEvent>
+  /** A queue subscribed at once (for the scope's life): no event after this call is missed. */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<TokenEvent>, never, Scope.Scope>
   readonly stats: Effect.Effect<TokenStats>
   /**
    * The cached token if it is fresh at `now` (ms), else `undefined`. A synchronous warm path for Promise
@@ -95,7 +98,8 @@ export interface Service {
 /** The service tag. */
 export class TokenManager extends Context.Tag("@capauth/core/TokenManager")<TokenManager, Service>() {}
 
-const metrics = {
+/** The lifecycle counters, for Prometheus or OpenTelemetry exporters. */
+export const metrics = {
   fetched: Metric.counter("capauth_token_fetched_total", { description: "tokens obtained from the source" }),
   refreshed: Metric.counter("capauth_token_refreshed_total", { description: "tokens obtained ahead of expiry" }),
   invalidated: Metric.counter("capauth_token_invalidated_total", { description: "tokens dropped after a rejection" }),
@@ -138,8 +142,10 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           return Effect.flatMap(Random.next, (r) => {
             const delay = retryDelay(error, attempt, r)
             if (delay === undefined) return Effect.fail(error)
+            // Sleep until an absolute instant: time that passes while the event is handled still counts.
+            const retryAt = clock.unsafeCurrentTimeMillis() + delay
             return PubSub.publish(events, { _tag: "Retrying", attempt, delayMillis: delay, error: error._tag }).pipe(
-              Effect.zipRight(Effect.sleep(delay)),
+              Effect.zipRight(Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.unsafeCurrentTimeMillis())))),
               Effect.zipRight(fetchWithRetry(attempt + 1))
             )
           })
@@ -289,6 +295,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       refresh,
       invalidate,
       events: Stream.fromPubSub(events),
+      subscribe: PubSub.subscribe(events),
       stats: Effect.sync(() => ({ ...stats })),
       unsafeFresh: (now) => {
         const token = state.token

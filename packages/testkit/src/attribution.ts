@@ -1,12 +1,11 @@
 import { errorBody, type Family } from "./envelopes.ts"
-import { json, type SimReply } from "./reply.ts"
 import type { Registry } from "./registry.ts"
+import { json, type SimReply } from "./reply.ts"
 import { ATTRIBUTION_TYPES, type Attribution, type AttributionType } from "./types.ts"
 
 const isType = (s: string): s is AttributionType => (ATTRIBUTION_TYPES as readonly string[]).includes(s)
 
-const bad = (family: Family, message: string): SimReply =>
-  json(400, errorBody(family, 400, message))
+const bad = (family: Family, message: string): SimReply => json(400, errorBody(family, 400, message))
 
 /**
  * Resolves who a call is attributed to, from `X-CAP-API-ATTRIBUTION-ENTITY-TYPE` / `-ENTITY-CODE` (default
@@ -37,7 +36,8 @@ export const resolveAttribution = (
   const type = rawType === undefined ? "TILL" : rawType.trim().toUpperCase()
   if (!isType(type)) return bad(family, `Invalid attribution entity type: ${rawType}`)
   const code =
-    headers["x-cap-api-attribution-entity-code"] ?? (type === "TILL" ? (legacyTill ?? defaultTill) : undefined)
+    headers["x-cap-api-attribution-entity-code"] ??
+    (type === "TILL" ? (legacyTill ?? defaultTill) : undefined)
   if (code === undefined) {
     return bad(family, `X-CAP-API-ATTRIBUTION-ENTITY-CODE is required for entity type ${type}`)
   }

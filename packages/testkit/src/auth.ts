@@ -1,12 +1,17 @@
 import type { SimulatorCore } from "./core.ts"
 import { type BodyCode, errorBody, type Family } from "./envelopes.ts"
-import { json, type SimReply } from "./reply.ts"
 import { permits, type ResolvedClient } from "./registry.ts"
+import { json, type SimReply } from "./reply.ts"
 import type { AccessLevel } from "./types.ts"
 
 /** Who made an authenticated call. */
 export type Principal =
-  | { readonly kind: "oauth"; readonly client: ResolvedClient; readonly name: string; readonly defaultTill: string }
+  | {
+      readonly kind: "oauth"
+      readonly client: ResolvedClient
+      readonly name: string
+      readonly defaultTill: string
+    }
   | { readonly kind: "basic"; readonly tillId: string; readonly name: string; readonly defaultTill: string }
 
 const MSG_UNAUTHORIZED = "Unauthorized"
@@ -63,7 +68,8 @@ export const authenticate = async (
   const token = headers["x-cap-api-oauth-token"] ?? headers["cap-api-access-token"]
   if (token !== undefined) {
     const claims = await core.signer.verify(token.trim())
-    if (claims === null || core.revoked.has(token.trim())) return authFailure(core, family, 401, MSG_UNAUTHORIZED)
+    if (claims === null || core.revoked.has(token.trim()))
+      return authFailure(core, family, 401, MSG_UNAUTHORIZED)
     const client = core.registry.clients.get(claims.client_key)
     if (client === undefined || !client.enabled) return authFailure(core, family, 401, MSG_UNAUTHORIZED)
     const now = core.clock.now()

@@ -14,7 +14,12 @@ export interface Customer {
 }
 
 /** One customer is seeded so a read works out of the box (the CLI's curl example uses it). */
-export const SAMPLE_CUSTOMER: Customer = { id: 1, mobile: "919876543210", firstname: "Sample", lastname: "Customer" }
+export const SAMPLE_CUSTOMER: Customer = {
+  id: 1,
+  mobile: "919876543210",
+  firstname: "Sample",
+  lastname: "Customer"
+}
 
 /** The in-memory customer table, indexed by id and mobile. */
 export class CustomerStore {
@@ -84,7 +89,9 @@ const v11NotFound = (): SimReply =>
   json(200, {
     response: {
       status: { success: false, code: 500, message: "All requests have failed due to errors" },
-      customers: { customer: [{ item_status: { success: false, code: 1012, message: "Customer not found" } }] }
+      customers: {
+        customer: [{ item_status: { success: false, code: 1012, message: "Customer not found" } }]
+      }
     }
   })
 

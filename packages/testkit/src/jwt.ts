@@ -24,9 +24,26 @@ export interface AccessClaims {
   readonly scopes: string
 }
 
+/** The RS256 public key as a JWK. */
+export interface PublicJwk {
+  readonly kty: string
+  readonly n: string
+  readonly e: string
+  readonly kid: string
+  readonly alg: string
+  readonly use: string
+}
+
 /** A public key as a JSON Web Key Set, as served at `/.well-known/jwks.json`. */
 export interface Jwks {
-  readonly keys: readonly (JsonWebKey & { kid: string; alg: string; use: string })[]
+  readonly keys: readonly PublicJwk[]
+}
+
+// Spelled via `crypto.subtle` so the source compiles without the DOM lib (Node-only consumers).
+type Key = Parameters<typeof crypto.subtle.sign>[1]
+interface KeyPair {
+  readonly publicKey: Key
+  readonly privateKey: Key
 }
 
 export const base64url = (bytes: Uint8Array): string => {
@@ -44,23 +61,30 @@ export const fromBase64url = (s: string): Uint8Array<ArrayBuffer> => {
 
 const HEADER_B64 = base64url(encoder.encode(JSON.stringify({ kid: KID, typ: "JWT", alg: "RS256" })))
 
+let sharedSigner: Promise<TokenSigner> | undefined
+
 /** Signs and verifies the simulator's tokens; verification results are cached per token string. */
 export class TokenSigner {
   private readonly cache = new Map<string, AccessClaims | null>()
 
   private constructor(
-    private readonly keys: CryptoKeyPair,
+    private readonly keys: KeyPair,
     /** The public key as a JWKS (computed once). */
     readonly jwks: Jwks
   ) {}
 
-  /** Generates a fresh 2048-bit RSA key pair. */
-  static async create(): Promise<TokenSigner> {
+  /** Generates a fresh 2048-bit RSA key pair, or reuses the process-wide one when `shared`. */
+  static async create(shared = false): Promise<TokenSigner> {
+    if (shared) {
+      sharedSigner ??= TokenSigner.create(false)
+      const s = await sharedSigner
+      return new TokenSigner(s.keys, s.jwks)
+    }
     const keys = (await crypto.subtle.generateKey(
       { ...ALG, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
       true,
       ["sign", "verify"]
-    )) as CryptoKeyPair
+    )) as KeyPair
     const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey)
     const publicJwk = { kty: jwk.kty!, n: jwk.n!, e: jwk.e!, kid: KID, alg: "RS256", use: "sig" }
     return new TokenSigner(keys, { keys: [publicJwk] })
@@ -90,7 +114,12 @@ export class TokenSigner {
     try {
       const header = JSON.parse(decoder.decode(fromBase64url(h)))
       if (header?.alg !== "RS256" || header?.kid !== KID) return null
-      const ok = await crypto.subtle.verify(ALG, this.keys.publicKey, fromBase64url(s), encoder.encode(`${h}.${p}`))
+      const ok = await crypto.subtle.verify(
+        ALG,
+        this.keys.publicKey,
+        fromBase64url(s),
+        encoder.encode(`${h}.${p}`)
+      )
       if (!ok) return null
       const claims = JSON.parse(decoder.decode(fromBase64url(p)))
       return typeof claims === "object" && claims !== null ? (claims as AccessClaims) : null

@@ -56,16 +56,17 @@ export class Registry {
   }
 
   addTill(spec: TillSpec): void {
-    const md5 = spec.passwordMd5?.toLowerCase() ?? (spec.password !== undefined ? md5hex(spec.password) : undefined)
+    const md5 =
+      spec.passwordMd5?.toLowerCase() ?? (spec.password !== undefined ? md5hex(spec.password) : undefined)
     if (!spec.id || md5 === undefined) throw new TypeError("a till needs an id and a password or passwordMd5")
     this.tills.set(spec.id, md5)
     this.addEntity({ type: "TILL", code: spec.id })
   }
 
   addEntity(e: EntitySpec): void {
-    let codes = this.entities.get(e.type)
-    if (!codes) this.entities.set(e.type, (codes = new Set()))
+    const codes = this.entities.get(e.type) ?? new Set<string>()
     codes.add(e.code)
+    this.entities.set(e.type, codes)
   }
 
   hasEntity(type: AttributionType, code: string): boolean {

@@ -14,7 +14,7 @@ export interface SimRequest {
 
 /** What to do with the connection. `reset` and `no-response` need socket access (node server only). */
 export type SimOutcome =
-  | { readonly kind: "reply"; readonly reply: SimReply; readonly then?: "reset" | "no-response" }
+  | { readonly kind: "reply"; readonly reply: SimReply; readonly afterwards?: "reset" | "no-response" }
   | { readonly kind: "reset" }
   | { readonly kind: "no-response" }
 

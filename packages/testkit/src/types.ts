@@ -143,6 +143,13 @@ export interface SimulatorOptions {
   readonly tokenErrorStatus?: number
   /** Reject POST bodies not sent as `application/json` (Capillary requires it). Default true. */
   readonly requireJsonContentType?: boolean
+  /**
+   * Reuse one RS256 key pair for every simulator in the process that asks for it (RSA key generation costs
+   * 100-500 ms). Default false: each simulator has its own key, so a token from one is garbage to another.
+   */
+  readonly sharedKey?: boolean
+  /** The request log keeps about this many newest entries, so a long CLI run stays bounded. Default 100000. */
+  readonly maxLogEntries?: number
   /** Answer CORS preflights and add `Access-Control-Allow-Origin: *` (for browser tests). Default true. */
   readonly cors?: boolean
 }

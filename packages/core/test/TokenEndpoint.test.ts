@@ -1,0 +1,149 @@
+import { FetchHttpClient } from "@effect/platform"
+import { type Simulator, startSimulator } from "@capauth/testkit"
+import { Effect, Either, Exit, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Credentials, TokenEndpoint } from "../src/index.ts"
+import type { ResponseFacts } from "../src/internal/classify.ts"
+
+const facts = (status: number, body: unknown, headers: Partial<ResponseFacts> = {}): ResponseFacts => {
+  const text = typeof body === "string" ? body : JSON.stringify(body)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {}
+  return { status, requestId: "req-1", retryAfter: undefined, date: undefined, text, json, ...headers }
+}
+
+const processed = (f: ResponseFacts) => Effect.runSyncExit(TokenEndpoint.processResponse(f, 1_000, 1_000))
+const failure = (f: ResponseFacts) => {
+  const exit = processed(f)
+  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error("expected a typed failure")
+  return exit.cause.error
+}
+
+describe("TokenEndpoint.request", () => {
+  it("is a JSON POST to /v3/oauth/token/generate with {key, secret} and no Authorization header", async () => {
+    const client = Either.getOrThrow(Credentials.oauthClient({ key: "k1", secret: Redacted.make("s1") }))
+    const request = TokenEndpoint.request(new URL("https://eu.api.capillarytech.com"), client)
+    expect(request.method).toBe("POST")
+    expect(request.url).toBe("https://eu.api.capillarytech.com/v3/oauth/token/generate")
+    expect(request.headers.authorization).toBeUndefined()
+    expect(request.body._tag).toBe("Uint8Array")
+    const body = new TextDecoder().decode((request.body as { body: Uint8Array }).body)
+    expect(JSON.parse(body)).toEqual({ key: "k1", secret: "s1" })
+    expect((request.body as { contentType: string }).contentType).toBe("application/json")
+  })
+})
+
+describe("TokenEndpoint.processResponse", () => {
+  it("decodes the success envelope; sentAt and ttlSeconds carried as is", () => {
+    const exit = processed(facts(200, { data: { accessToken: "opaque", ttlSeconds: 300 }, errors: null }))
+    expect(Exit.isSuccess(exit) && exit.value.ttlSeconds).toBe(300)
+    expect(Exit.isSuccess(exit) && exit.value.sentAt).toBe(1_000)
+    expect(Exit.isSuccess(exit) && Redacted.value(exit.value.value)).toBe("opaque")
+  })
+
+  it("maps 320001 to InvalidCredentials whatever the HTTP status, keeping the request id", () => {
+    for (const status of [200, 400, 401]) {
+      const e = failure(facts(status, { data: null, errors: [{ code: 320001, message: "Invalid client key and secret" }] }))
+      expect(e._tag).toBe("InvalidCredentials")
+      expect(e.code).toBe(320001)
+      expect(e.requestId).toBe("req-1")
+      expect(e.action).toMatch(/key and secret/)
+    }
+  })
+
+  it("keeps the code and message of unknown codes", () => {
+    const e = failure(facts(400, { data: null, errors: [{ code: 999123, message: "Something new" }] }))
+    expect(e.code).toBe(999123)
+    expect(e.message).toMatch(/999123.*Something new/)
+  })
+
+  it("maps access-group denial to AccessDenied", () => {
+    expect(failure(facts(403, { data: null, errors: [{ code: 4000, message: "Not authorized" }] }))._tag).toBe(
+      "AccessDenied"
+    )
+    expect(
+      failure(facts(200, { data: null, errors: [{ code: 1, message: "insufficient permission to access group" }] }))._tag
+    ).toBe("AccessDenied")
+  })
+
+  it("maps transient statuses: 5xx, 503/4001, 461, 521, 429 with Retry-After", () => {
+    expect(failure(facts(500, ""))._tag).toBe("ServiceUnavailable")
+    expect(failure(facts(503, { errorCode: 4001, message: "Authorization status unavailable!" }))._tag).toBe(
+      "ServiceUnavailable"
+    )
+    expect(failure(facts(461, ""))._tag).toBe("ServiceUnavailable")
+    expect(failure(facts(521, "<html>"))._tag).toBe("ServiceUnavailable")
+    const limited = failure(facts(429, "", { retryAfter: "7" }))
+    expect(limited._tag).toBe("RateLimited")
+    expect(limited._tag === "RateLimited" && limited.retryAfterMillis).toBe(7_000)
+    const dated = failure(
+      facts(429, "", { retryAfter: "Wed, 21 Oct 2015 07:28:10 GMT", date: "Wed, 21 Oct 2015 07:28:00 GMT" })
+    )
+    expect(dated._tag === "RateLimited" && dated.retryAfterMillis).toBe(10_000)
+  })
+
+  it("handles non-2xx without a documented body, non-JSON bodies and missing fields as typed errors", () => {
+    expect(failure(facts(401, ""))._tag).toBe("InvalidCredentials")
+    expect(failure(facts(404, "Not Found"))._tag).toBe("MalformedResponse")
+    expect(failure(facts(200, "<html>oops</html>")).message).toMatch(/not JSON/)
+    expect(failure(facts(200, { data: { accessToken: "x" }, errors: null }))._tag).toBe("MalformedResponse")
+    expect(failure(facts(200, { data: { ttlSeconds: 60 }, errors: null }))._tag).toBe("MalformedResponse")
+    expect(failure(facts(200, { data: { accessToken: "x", ttlSeconds: -1 }, errors: null }))._tag).toBe(
+      "MalformedResponse"
+    )
+    expect(failure(facts(200, { data: null, errors: [] }))._tag).toBe("MalformedResponse")
+  })
+
+  it("never puts a token from a malformed body into the error", () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"
+    const e = failure(facts(200, { data: { accessToken: token }, errors: null }))
+    expect(JSON.stringify(e)).not.toContain(token)
+    expect(String(e)).not.toContain(token)
+  })
+})
+
+describe("TokenEndpoint.source over HTTP", () => {
+  let sim: Simulator
+  beforeAll(async () => {
+    sim = await startSimulator()
+  })
+  afterAll(() => sim.close())
+
+  const fetchWith = (key: string, secret: string) => {
+    const client = Either.getOrThrow(Credentials.oauthClient({ key, secret }))
+    return Effect.runPromiseExit(
+      Effect.flatMap(TokenEndpoint.source(new URL(sim.url), client), (s) => s.fetch).pipe(
+        Effect.provide(FetchHttpClient.layer)
+      )
+    )
+  }
+
+  it("obtains a JWT whose lifetime is the simulator's ttl, sending no Authorization header", async () => {
+    const exit = await fetchWith("sample-key", "sample-secret")
+    expect(Exit.isSuccess(exit)).toBe(true)
+    if (Exit.isSuccess(exit)) expect(exit.value.ttlSeconds).toBe(3600)
+    const logged = sim.requests.filter((r) => r.path === "/v3/oauth/token/generate")
+    expect(logged.at(-1)?.headers.authorization).toBeUndefined()
+    expect(logged.at(-1)?.headers["content-type"]).toMatch(/application\/json/)
+  })
+
+  it("maps the simulator's 320001 to InvalidCredentials with its request id", async () => {
+    const exit = await fetchWith("sample-key", "wrong")
+    const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    expect(error?._tag).toBe("InvalidCredentials")
+    expect(error?.requestId).toMatch(/.+/)
+  })
+
+  it("turns a connection failure into TransportError and truncated JSON into MalformedResponse", async () => {
+    sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "reset" }, times: 1 })
+    const reset = await fetchWith("sample-key", "sample-secret")
+    expect(Exit.isFailure(reset) && reset.cause._tag === "Fail" && reset.cause.error._tag).toBe("TransportError")
+    sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "truncated-json" }, times: 1 })
+    const truncated = await fetchWith("sample-key", "sample-secret")
+    expect(Exit.isFailure(truncated) && truncated.cause._tag === "Fail" && truncated.cause.error._tag).toBe(
+      "MalformedResponse"
+    )
+  })
+})

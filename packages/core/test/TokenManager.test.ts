@@ -1,0 +1,300 @@
+import { type Simulator, startSimulator } from "@capauth/testkit"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Metric, Queue, Redacted, Scope, TestClock } from "effect"
+import { afterAll, afterEach, beforeAll } from "vitest"
+import { TokenManager, type TokenSource } from "../src/index.ts"
+import { freshClient, managerFor } from "./support.ts"
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator()
+})
+afterAll(() => sim.close())
+afterEach(() => sim.faults.clear())
+
+/** Let real I/O happen until `condition` holds (bounded): waiting for an event, not for time. */
+const until = (condition: () => boolean) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 2_000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve))
+  })
+
+const value = (t: { value: Redacted.Redacted<string> }) => Redacted.value(t.value)
+const TOKEN_PATH = "/v3/oauth/token/generate"
+
+describe("TokenManager: single flight", () => {
+  it.scoped("1,000 concurrent fibers on a cold cache make exactly 1 token request", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const results = yield* Effect.all(
+        Array.from({ length: 1000 }, () => tokens.get),
+        { concurrency: "unbounded" }
+      )
+      expect(client.requests()).toBe(1)
+      expect(new Set(results.map(value)).size).toBe(1)
+    })
+  )
+
+  it.scoped("and likewise at expiry: 1,000 fibers past the hard window make exactly 1 more", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim, { ttlSeconds: 600 })
+      const tokens = yield* managerFor(sim, client)
+      const first = yield* tokens.get
+      yield* TestClock.adjust(first.staleAt - first.obtainedAt)
+      const results = yield* Effect.all(
+        Array.from({ length: 1000 }, () => tokens.get),
+        { concurrency: "unbounded" }
+      )
+      expect(client.requests()).toBe(2)
+      const values = new Set(results.map(value))
+      expect(values.size).toBe(1)
+      expect(values.has(value(first))).toBe(false)
+    })
+  )
+
+  it.scoped("an interrupted caller does not cancel the shared fetch", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "latency", ms: 100 }, times: 1 })
+      const tokens = yield* managerFor(sim, client)
+      const sub = yield* tokens.subscribe
+      const impatient = yield* Effect.fork(tokens.get)
+      for (let i = 0; i < 1000 && (yield* tokens.stats).requests === 0; i++) yield* Effect.yieldNow()
+      expect((yield* tokens.stats).requests).toBe(1)
+      yield* Fiber.interrupt(impatient)
+      const token = yield* tokens.get
+      expect(value(token)).toMatch(/^eyJ/)
+      expect(client.requests()).toBe(1)
+      expect((yield* Queue.take(sub))._tag).toBe("Fetched")
+    })
+  )
+})
+
+describe("TokenManager: refresh windows", () => {
+  it.scoped("fresh: served from the cache with no request", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const first = yield* tokens.get
+      yield* TestClock.adjust(first.refreshAt - first.obtainedAt - 1)
+      expect(value(yield* tokens.get)).toBe(value(first))
+      expect(client.requests()).toBe(1)
+      expect((yield* tokens.stats).reused).toBe(1)
+    })
+  )
+
+  it.scoped("soft window: callers get the current token at once and one background refresh runs", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const first = yield* tokens.get
+      yield* TestClock.adjust(first.refreshAt - first.obtainedAt)
+      const served = yield* Effect.all(Array.from({ length: 50 }, () => tokens.get), { concurrency: "unbounded" })
+      expect(served.every((t) => value(t) === value(first))).toBe(true)
+      const refreshed = yield* tokens.refresh // joins the background flight; starts none
+      expect(value(refreshed)).not.toBe(value(first))
+      expect(client.requests()).toBe(2)
+      expect(value(yield* tokens.get)).toBe(value(refreshed))
+      const stats = yield* tokens.stats
+      expect(stats.fetched).toBe(2)
+      expect(stats.refreshed).toBe(1)
+    })
+  )
+
+  it.scoped("hard window: callers wait for the new token", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const first = yield* tokens.get
+      yield* TestClock.adjust(first.staleAt - first.obtainedAt)
+      const next = yield* tokens.get
+      expect(value(next)).not.toBe(value(first))
+      expect(client.requests()).toBe(2)
+      expect((yield* tokens.stats).refreshed).toBe(0)
+    })
+  )
+
+  it.scoped("expiry is relative to the moment the request was sent", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim, { ttlSeconds: 120 })
+      yield* TestClock.setTime(1_000_000)
+      const tokens = yield* managerFor(sim, client)
+      const token = yield* tokens.get
+      expect(token.obtainedAt).toBe(1_000_000) // the TestClock did not move: sentAt is local time
+      expect(token.expiresAt).toBe(1_000_000 + 120_000)
+      expect(token.claims?.exp).toBeTypeOf("number")
+    })
+  )
+})
+
+describe("TokenManager: compare-and-invalidate", () => {
+  it.scoped("a straggler rejection for an old token does not drop the fresh one", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const old = yield* tokens.get
+      const fresh = yield* tokens.refresh
+      expect(yield* tokens.invalidate(old)).toBe(false)
+      expect(value(yield* tokens.get)).toBe(value(fresh))
+      expect(client.requests()).toBe(2)
+      expect(yield* tokens.invalidate(fresh.value)).toBe(true)
+      const third = yield* tokens.get
+      expect(value(third)).not.toBe(value(fresh))
+      expect(client.requests()).toBe(3)
+      expect((yield* tokens.stats).invalidated).toBe(1)
+    })
+  )
+})
+
+describe("TokenManager: failures", () => {
+  it.scoped("transient failures (503/4001, 500) back off with jitter, then succeed", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "status", status: 503, errorCode: 4001 }, times: 1 })
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "status", status: 500 }, times: 1 })
+      const tokens = yield* managerFor(sim, client, { backoff: { baseMillis: 1_000 } })
+      const sub = yield* tokens.subscribe
+      const waiting = yield* Effect.fork(tokens.get)
+      const delays: Array<number> = []
+      for (const attempt of [1, 2]) {
+        const event = yield* Queue.take(sub)
+        if (event._tag !== "Retrying") throw new Error(`expected Retrying, got ${event._tag}`)
+        expect(event.attempt).toBe(attempt)
+        expect(event.error).toBe("ServiceUnavailable")
+        delays.push(event.delayMillis)
+        yield* TestClock.adjust(event.delayMillis)
+      }
+      // Exponential with jitter in the upper half: [500, 1000] then [1000, 2000].
+      expect(delays[0]).toBeGreaterThanOrEqual(500)
+      expect(delays[0]).toBeLessThanOrEqual(1_000)
+      expect(delays[1]).toBeGreaterThanOrEqual(1_000)
+      expect(delays[1]).toBeLessThanOrEqual(2_000)
+      const token = yield* Fiber.join(waiting)
+      expect(value(token)).toMatch(/^eyJ/)
+      expect(client.requests()).toBe(3)
+    })
+  )
+
+  it.scoped("429 with Retry-After waits at least that long", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "rate-limit", retryAfterSeconds: 5 }, times: 1 })
+      const tokens = yield* managerFor(sim, client)
+      const sub = yield* tokens.subscribe
+      const waiting = yield* Effect.fork(tokens.get)
+      const event = yield* Queue.take(sub)
+      expect(event._tag === "Retrying" && event.error).toBe("RateLimited")
+      expect(event._tag === "Retrying" && event.delayMillis).toBeGreaterThanOrEqual(5_000)
+      yield* TestClock.adjust(4_999)
+      expect(client.requests()).toBe(1)
+      yield* TestClock.adjust(event._tag === "Retrying" ? event.delayMillis : 0)
+      yield* Fiber.join(waiting)
+      expect(client.requests()).toBe(2)
+    })
+  )
+
+  it.scoped("a still-valid token keeps being served while the background refresh backs off", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client, { backoff: { maxAttempts: 2 } })
+      const first = yield* tokens.get
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "status", status: 502 }, times: 2 })
+      const sub = yield* tokens.subscribe
+      yield* TestClock.adjust(first.refreshAt - first.obtainedAt)
+      expect(value(yield* tokens.get)).toBe(value(first)) // starts the background flight
+      const retrying = yield* Queue.take(sub)
+      expect(retrying._tag).toBe("Retrying")
+      expect(value(yield* tokens.get)).toBe(value(first))
+      yield* TestClock.adjust(retrying._tag === "Retrying" ? retrying.delayMillis : 0)
+      const failed = yield* Queue.take(sub)
+      expect(failed._tag).toBe("Failed")
+      // During the cooldown the valid token is still served and no request is made.
+      expect(value(yield* tokens.get)).toBe(value(first))
+      expect(client.requests()).toBe(3)
+      const cooldown = failed._tag === "Failed" ? failed.cooldownMillis : 0
+      yield* TestClock.adjust(cooldown)
+      expect(value(yield* tokens.get)).toBe(value(first)) // triggers the next background refresh
+      const next = yield* Queue.take(sub)
+      expect(next._tag).toBe("Fetched")
+      expect(value(yield* tokens.get)).not.toBe(value(first))
+      expect(client.requests()).toBe(4)
+      expect((yield* tokens.stats).failed).toBe(1)
+    })
+  )
+
+  it.scoped("permanent failures fail fast and are remembered: 100 callers in the cooldown cause 1 request", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, { key: client.key, secret: "wrong" })
+      const first = yield* Effect.exit(tokens.get)
+      expect(Exit.isFailure(first) && first.cause._tag === "Fail" && first.cause.error._tag).toBe("InvalidCredentials")
+      const during = yield* Effect.all(
+        Array.from({ length: 100 }, () => Effect.flip(tokens.get)),
+        { concurrency: "unbounded" }
+      )
+      expect(during.every((e) => e._tag === "InvalidCredentials")).toBe(true)
+      expect(client.requests()).toBe(1)
+      yield* TestClock.adjust("30 seconds")
+      yield* Effect.flip(tokens.get)
+      expect(client.requests()).toBe(2)
+    })
+  )
+
+  it.scoped("100 concurrent callers on a cold cache with bad credentials make 1 request", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, { key: client.key, secret: "wrong" })
+      const errors = yield* Effect.all(
+        Array.from({ length: 100 }, () => Effect.flip(tokens.get)),
+        { concurrency: "unbounded" }
+      )
+      expect(errors.every((e) => e._tag === "InvalidCredentials")).toBe(true)
+      expect(client.requests()).toBe(1)
+    })
+  )
+})
+
+describe("TokenManager: scope and observability", () => {
+  it.effect("closing the scope stops the flight and leaves nothing running", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" }, times: 1 })
+      const scope = yield* Scope.make()
+      const tokens = yield* Scope.extend(managerFor(sim, client), scope)
+      const waiting = yield* Effect.fork(tokens.get)
+      yield* until(() => client.requests() === 1)
+      expect(client.requests()).toBe(1)
+      yield* Scope.close(scope, Exit.void)
+      const exit = yield* Fiber.await(waiting)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+    })
+  )
+
+  it.scoped("token fetches run in a span; counters and events report the lifecycle", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const inner = yield* managerFor(sim, client)
+      const spans: Array<string> = []
+      // Wrap a real source to see the span it runs in.
+      const fetchedBefore = yield* Metric.value(TokenManager.metrics.fetched)
+      const probe: TokenSource.TokenSource = {
+        id: "probe",
+        fetch: Effect.flatMap(Effect.currentSpan, (span) => {
+          spans.push(span.name)
+          return Effect.map(inner.get, (t) => ({ value: t.value, sentAt: t.obtainedAt, ttlSeconds: 3600 }))
+        })
+      }
+      const tokens = yield* TokenManager.make({ source: probe })
+      const sub = yield* tokens.subscribe
+      const token = yield* tokens.get
+      yield* tokens.get
+      yield* tokens.invalidate(token)
+      expect(spans).toEqual(["capauth.token.fetch"])
+      const events = [yield* Queue.take(sub), yield* Queue.take(sub)].map((e) => e._tag)
+      expect(events).toEqual(["Fetched", "Invalidated"])
+      expect(yield* tokens.stats).toEqual({ fetched: 1, refreshed: 0, reused: 1, invalidated: 1, failed: 0, requests: 1 })
+      const fetchedAfter = yield* Metric.value(TokenManager.metrics.fetched)
+      expect(fetchedAfter.count).toBeGreaterThan(fetchedBefore.count)
+    })
+  )
+})

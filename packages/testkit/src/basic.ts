@@ -1,0 +1,12 @@
+import { md5hex } from "./registry.ts"
+
+/**
+ * The `Authorization` value for Capillary Basic auth: `Basic base64(tillId:md5hex(password))`. A test helper
+ * written from the documented algorithm (not shared with any client).
+ *
+ * @example
+ * basicAuthorization("store.server", "server123")
+ * // "Basic c3RvcmUuc2VydmVyOjhhMTZhNmI3MDUwNWViMWYxZmY3Y2RjMGNkNTU1OWE3"
+ */
+export const basicAuthorization = (tillId: string, password: string): string =>
+  `Basic ${btoa(`${tillId}:${md5hex(password)}`)}`
