@@ -1,0 +1,157 @@
+/**
+ * A `TokenStore` over Deno KV: processes (or isolates, or restarts) sharing one KV database share one token
+ * instead of each asking Capillary for its own. Compare-and-delete and guarded writes use KV's atomic
+ * versionstamp checks, so a process never drops or overwrites a token newer than the one it knows.
+ *
+ * Deno KV is still unstable in Deno 2: run with `--unstable-kv` (or `"unstable": ["kv"]` in deno.json), plus
+ * `--allow-read=<path> --allow-write=<path>` for a KV file. The token is stored in clear: protect the file.
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient, DenoKvTokenStore } from "@capauth/deno"
+ *
+ * const store = await DenoKvTokenStore.open("./capauth.kv")
+ * const cap = createCapillaryClient({ cluster: "eu", credentials: { key, secret }, tokenStore: store })
+ * // ...
+ * await cap.close()
+ * store.close()
+ * ```
+ * @since 0.1.0
+ */
+import { TokenStore } from "@capauth/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import { isPermissionError } from "./DenoCapillary.ts"
+
+export interface Options {
+  /** The KV key prefix; the store's key (the credential's non-secret id) is appended (default `["capauth", "token"]`). */
+  readonly prefix?: Deno.KvKey | undefined
+}
+
+/** A store that owns its KV handle. */
+export interface OwnedStore extends TokenStore.TokenStore {
+  readonly kv: Deno.Kv
+  /** Close the KV handle. Idempotent. */
+  readonly close: () => void
+}
+
+const defaultPrefix: Deno.KvKey = ["capauth", "token"]
+
+/** How many times a guarded write retries when another process wrote in between. */
+const writeAttempts = 3
+
+const failure = (operation: string) => (cause: unknown) =>
+  new TokenStore.TokenStoreError({
+    // KV errors describe the operation, never the stored value; cut long ones anyway.
+    message: `Deno KV ${operation} failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}`.slice(0, 160) : "unknown error"}`,
+    cause
+  })
+
+const tokenIn = (entry: Deno.KvEntryMaybe<unknown>) => {
+  const token = TokenStore.decode(entry.value)
+  return Option.isSome(token) ? Option.some(token.value) : Option.none()
+}
+
+/** A `TokenStore` over a KV handle you own (and close). */
+export const make = (kv: Deno.Kv, options: Options = {}): TokenStore.TokenStore => {
+  const prefix = options.prefix ?? defaultPrefix
+  const keyOf = (key: string): Deno.KvKey => [...prefix, key]
+  return {
+    get: (key) =>
+      Effect.tryPromise({ try: () => kv.get(keyOf(key)), catch: failure("read") }).pipe(Effect.map(tokenIn)),
+    set: (key, token) =>
+      Effect.tryPromise({
+        try: async () => {
+          const k = keyOf(key)
+          for (let attempt = 0; attempt < writeAttempts; attempt++) {
+            const current = await kv.get(k)
+            const held = tokenIn(current)
+            // Another process already stored a newer token: keep it.
+            if (Option.isSome(held) && held.value.obtainedAt > token.obtainedAt) return
+            const lifetime = token.lifetimeMillis
+            const result = await kv
+              .atomic()
+              .check(current)
+              .set(k, TokenStore.encode(token), lifetime > 0 ? { expireIn: lifetime } : undefined)
+              .commit()
+            if (result.ok) return
+          }
+        },
+        catch: failure("write")
+      }),
+    remove: (key, value) =>
+      Effect.tryPromise({
+        try: async () => {
+          const k = keyOf(key)
+          const current = await kv.get(k)
+          const held = tokenIn(current)
+          if (Option.isNone(held) || Redacted.value(held.value.value) !== Redacted.value(value)) return
+          // The check fails if anyone wrote since the read: then the entry holds a newer token, which stays.
+          await kv.atomic().check(current).delete(k).commit()
+        },
+        catch: failure("delete")
+      })
+  }
+}
+
+const openError = (path: string | undefined, cause: unknown) => {
+  const where = path ?? "the default location"
+  if (typeof Deno.openKv !== "function") {
+    return new TokenStore.TokenStoreError({
+      message:
+        'Deno KV is unstable in Deno 2: run with --unstable-kv (or add "unstable": ["kv"] to deno.json)',
+      cause
+    })
+  }
+  if (isPermissionError(cause)) {
+    const flags =
+      path === undefined ? "--allow-read --allow-write" : `--allow-read=${path} --allow-write=${path}`
+    return new TokenStore.TokenStoreError({
+      message: `Deno refused to open the KV store at ${where}: run with ${flags}`,
+      cause
+    })
+  }
+  return new TokenStore.TokenStoreError({
+    message: `could not open the Deno KV store at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause
+  })
+}
+
+/**
+ * Open a KV database (`Deno.openKv(path)`; `":memory:"` for one process) and wrap it. Rejects with a
+ * `TokenStoreError` that names the missing flag (`--unstable-kv`, `--allow-read`, `--allow-write`).
+ */
+export const open = async (path?: string, options: Options = {}): Promise<OwnedStore> => {
+  let kv: Deno.Kv
+  try {
+    if (typeof Deno.openKv !== "function") throw new TypeError("Deno.openKv is not a function")
+    kv = await Deno.openKv(path)
+  } catch (cause) {
+    throw openError(path, cause)
+  }
+  let closed = false
+  return {
+    ...make(kv, options),
+    kv,
+    close: () => {
+      if (closed) return
+      closed = true
+      kv.close()
+    }
+  }
+}
+
+/** `open` for Effect: the KV handle closes with the scope. */
+export const scoped = (
+  path?: string,
+  options: Options = {}
+): Effect.Effect<TokenStore.TokenStore, TokenStore.TokenStoreError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => open(path, options),
+      catch: (error) => (error instanceof TokenStore.TokenStoreError ? error : openError(path, error))
+    }),
+    (store) => Effect.sync(store.close)
+  )

@@ -1,0 +1,35 @@
+/**
+ * The Promise + ky client for Deno, for teams without Effect. The same facade as `@capauth/node`.
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient } from "@capauth/deno"
+ *
+ * const cap = createCapillaryClient({
+ *   cluster: "eu",
+ *   credentials: { key: Deno.env.get("KEY")!, secret: Deno.env.get("SECRET")! },
+ *   attribution: { type: "TILL", code: "store.till1" }
+ * })
+ * const res = await cap.fetch("/v1.1/customer/add?format=json", { method: "POST", body: JSON.stringify(body) })
+ * const customer = await cap.ky.get("v2/customers/123").json()
+ * await cap.close()
+ * ```
+ * With no options it reads `CAPILLARY_BASE_URL` or `CAPILLARY_CLUSTER`, `CAPILLARY_CLIENT_KEY` and
+ * `CAPILLARY_CLIENT_SECRET` (or `CAPILLARY_TILL_ID` with `CAPILLARY_TILL_PASSWORD[_MD5]`),
+ * `CAPILLARY_ATTRIBUTION_TYPE`, `CAPILLARY_ATTRIBUTION_CODE`: run with `--allow-env=` those names.
+ * @since 0.1.0
+ */
+import type { CapillaryConfig } from "@capauth/core"
+import * as PromiseClient from "@capauth/core/PromiseClient"
+import * as DenoCapillary from "./DenoCapillary.ts"
+
+export type { CapillaryPromiseClient, CapRequestInit, TokenInfo } from "@capauth/core/PromiseClient"
+
+/** Options of `createCapillaryClient` (all optional when the environment is set). */
+export type CapillaryClientOptions = CapillaryConfig.Input
+
+/** Create a client. Throws `ConfigError` at once if the options (or environment, or env permission) fall short. */
+export const createCapillaryClient = (
+  options?: CapillaryClientOptions
+): PromiseClient.CapillaryPromiseClient =>
+  PromiseClient.make(options, { httpLayer: DenoCapillary.httpLayer, env: DenoCapillary.env })
