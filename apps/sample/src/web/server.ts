@@ -1,0 +1,145 @@
+/**
+ * The browser demo: a page whose Capillary calls go through `@capauth/browser`'s SharedWorker, served with the
+ * worker bundle and a token broker (`TokenBroker` of `@capauth/node`). The client secret stays in this process.
+ *
+ * @example
+ * ```ts
+ * const demo = await startWebDemo({ baseUrl: sim.url, credentials: { key: "sample-key", secret: "sample-secret" } })
+ * console.log(`open ${demo.url}`)
+ * await demo.close()
+ * ```
+ */
+import { readFile } from "node:fs/promises"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createRequire } from "node:module"
+import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
+import { renewHeader } from "@capauth/browser/WorkerHost"
+import { createCapillaryClient } from "@capauth/node"
+import * as TokenBroker from "@capauth/node/TokenBroker"
+
+export interface WebDemoOptions {
+  /** Port to listen on (default 0: a free one). */
+  readonly port?: number | undefined
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly host?: string | undefined
+  /** The Capillary API (or simulator) origin the page talks to. */
+  readonly baseUrl: string
+  /** API client credentials: used here, by the broker, never sent to the page. */
+  readonly credentials: { readonly key: string; readonly secret: string }
+  readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
+  /** The mobile number the "Get customer" button looks up (default the simulator's sample customer). */
+  readonly mobile?: string | undefined
+}
+
+export interface WebDemo {
+  readonly url: string
+  readonly close: () => Promise<void>
+}
+
+const asset = (name: string) => fileURLToPath(new URL(name, import.meta.url))
+
+/** The part of esbuild's API the demo uses. */
+interface Esbuild {
+  build(options: Record<string, unknown>): Promise<{ outputFiles: Array<{ path: string; text: string }> }>
+}
+
+/** esbuild, resolved through @capauth/browser (a dev dependency there; the sample does not list it). */
+const loadEsbuild = async (): Promise<Esbuild> => {
+  const require = createRequire(fileURLToPath(import.meta.resolve("@capauth/browser")))
+  return (await import(require.resolve("esbuild"))) as Esbuild
+}
+
+const bundle = async (): Promise<Map<string, string>> => {
+  const esbuild = await loadEsbuild()
+  const result = await esbuild.build({
+    entryPoints: {
+      "capauth-shared-worker": fileURLToPath(import.meta.resolve("@capauth/browser/shared-worker")),
+      app: asset("./app.ts")
+    },
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    write: false,
+    outdir: "/out",
+    logLevel: "silent"
+  })
+  return new Map(result.outputFiles.map((f) => [`/${f.path.slice("/out/".length)}`, f.text]))
+}
+
+/** Start the demo server. */
+export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> => {
+  const [files, html] = await Promise.all([bundle(), readFile(asset("./index.html"), "utf8")])
+  const cap = createCapillaryClient({
+    baseUrl: options.baseUrl,
+    credentials: options.credentials,
+    ...(options.attribution === undefined ? {} : { attribution: options.attribution })
+  })
+  const mobile = options.mobile ?? "919876543210"
+  let brokerRequests = 0
+  // TokenBroker hands out its client's cached token; when the worker says the API refused it, one cheap call
+  // lets the server-side client meet the expiry and renew first.
+  let renewing: Promise<unknown> | undefined
+  const client: typeof cap = Object.assign(Object.create(cap) as typeof cap, {
+    token: async () => {
+      if (renewing !== undefined) await renewing
+      return cap.token()
+    }
+  })
+  const broker = TokenBroker.make({
+    client,
+    // A real app checks its session here. The demo serves only its own pages (and their workers).
+    authorize: (request) => {
+      if (request.headers.get("sec-fetch-site") !== "same-origin") return false
+      if (request.headers.get(renewHeader) === "1") {
+        renewing ??= cap
+          .fetch(`/v1.1/customer/get?format=json&mobile=${mobile}`)
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined)
+          .finally(() => {
+            renewing = undefined
+          })
+      }
+      return true
+    }
+  })
+
+  const json = (res: ServerResponse, body: unknown) => {
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
+    res.end(JSON.stringify(body))
+  }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname
+    if (path === "/capillary/token") {
+      brokerRequests++
+      return broker.node(req, res)
+    }
+    if (path === "/demo/settings") return json(res, { baseUrl: options.baseUrl, mobile })
+    if (path === "/demo/stats") return json(res, { brokerRequests })
+    const js = files.get(path)
+    if (js !== undefined) {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" })
+      return res.end(js)
+    }
+    if (path === "/" || path === "/index.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      return res.end(html)
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found")
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}/`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await cap.close()
+    }
+  }
+}

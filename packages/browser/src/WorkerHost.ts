@@ -1,0 +1,366 @@
+/**
+ * The worker side: core's `TokenManager` and authenticated client, on `FetchHttpClient`, serving pages over
+ * `postMessage`. Tokens come from your broker (`brokerUrl`) or a token provider you write in the worker; the
+ * token stays in the worker, pages get responses only. In a `SharedWorker` every connected page shares one
+ * manager, so any number of tabs make one broker request per token.
+ *
+ * The ready-made entries `@capauth/browser/worker` and `@capauth/browser/shared-worker` call `serveDedicated` /
+ * `serveShared` with no options. Write your own entry to supply a token provider:
+ *
+ * @example
+ * ```ts
+ * // my-worker.ts, bundled for the browser and started with new Worker(url, { type: "module" })
+ * import { WorkerHost } from "@capauth/browser"
+ *
+ * WorkerHost.serveDedicated(self, {
+ *   tokenProvider: async () => {
+ *     const res = await fetch("/my/token", { credentials: "include" })
+ *     return res.json() // { accessToken, ttlSeconds }
+ *   }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+import { type AuthError, ConfigError, TransportError } from "@capauth/core/AuthError"
+import * as CapillaryClient from "@capauth/core/CapillaryClient"
+import * as TokenEndpoint from "@capauth/core/TokenEndpoint"
+import * as TokenManager from "@capauth/core/TokenManager"
+import type { TokenSource } from "@capauth/core/TokenSource"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as BrowserConfig from "./BrowserConfig.ts"
+import { type FromWorker, strippedHeaders, type ToWorker, toWire, type WireEvent } from "./Protocol.ts"
+
+/** Your own way to get a token, run in the worker: resolve `{ accessToken, ttlSeconds }`. */
+export type TokenProvider = () => Promise<{ readonly accessToken: string; readonly ttlSeconds: number }>
+
+export interface Options {
+  /** Tokens from your code instead of `brokerUrl`. */
+  readonly tokenProvider?: TokenProvider | undefined
+  /** Configuration fixed in the worker; a page's `init` may then send none. */
+  readonly config?: BrowserConfig.Input | undefined
+}
+
+/** What the host needs of a `MessagePort` or a dedicated worker's global scope. */
+export interface Port {
+  postMessage(message: FromWorker, transfer?: Array<Transferable>): void
+  addEventListener(type: "message", listener: (event: MessageEvent<ToWorker>) => void): void
+  start?: () => void
+  close?: () => void
+}
+
+/** Header sent to the broker when the API refused the token it handed out (see `brokerSource`). */
+export const renewHeader = "x-capauth-renew"
+
+/**
+ * A `TokenSource` over a broker speaking Capillary's token envelope (`TokenBroker` of `@capauth/node`):
+ * `{"data":{"accessToken","ttlSeconds"},"errors":null}`, decoded by core's `TokenEndpoint`. When `renew()`
+ * says the last token was refused by the API (498/401), the request carries `x-capauth-renew: 1`, so a broker
+ * that caches server-side knows not to hand the same token back.
+ */
+export const brokerSource = (
+  url: URL,
+  options?: {
+    readonly headers?: Readonly<Record<string, string>>
+    readonly timeoutMillis?: number
+    readonly renew?: () => boolean
+  }
+): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (http) => {
+    const timeout = Duration.millis(options?.timeoutMillis ?? 10_000)
+    const request = HttpClientRequest.post(url).pipe(
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.setHeaders(options?.headers ?? {})
+    )
+    const renewing = HttpClientRequest.setHeader(request, renewHeader, "1")
+    const fetch = Effect.gen(function* () {
+      const sentAt = yield* Clock.currentTimeMillis
+      const facts = yield* http.execute(options?.renew?.() === true ? renewing : request).pipe(
+        Effect.flatMap(TokenEndpoint.readFacts),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new TransportError({
+              reason: "Timeout",
+              message: `broker request timed out after ${Duration.format(timeout)}`
+            })
+        }),
+        Effect.mapError(TokenEndpoint.transportError)
+      )
+      return yield* TokenEndpoint.processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
+    })
+    return { id: `broker:${url.origin}${url.pathname}`, fetch }
+  })
+
+/** A `TokenSource` over your own function. A rejection that is not a capauth error becomes `TransportError`. */
+export const providerSource = (provider: TokenProvider): TokenSource => ({
+  id: "provider",
+  fetch: Effect.gen(function* () {
+    const sentAt = yield* Clock.currentTimeMillis
+    const issued = yield* Effect.tryPromise({
+      try: provider,
+      catch: (e): AuthError =>
+        typeof e === "object" && e !== null && "_tag" in e
+          ? (e as AuthError)
+          : new TransportError({
+              reason: "Network",
+              message: `the token provider failed: ${toWire(e).message}`
+            })
+    })
+    if (typeof issued?.accessToken !== "string" || !(issued.ttlSeconds > 0)) {
+      return yield* Effect.fail(
+        new ConfigError({
+          message: "the token provider must resolve { accessToken: string, ttlSeconds: number > 0 }"
+        })
+      )
+    }
+    return { value: Redacted.make(issued.accessToken), sentAt, ttlSeconds: issued.ttlSeconds }
+  })
+})
+
+interface Runtime {
+  readonly config: BrowserConfig.BrowserConfig
+  readonly tokens: TokenManager.Service
+  readonly client: HttpClient.HttpClient.With<unknown>
+}
+
+const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (event: WireEvent) => void) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    let refused = false // the API refused a token since the last broker request
+    const renew = () => {
+      const was = refused
+      refused = false
+      return was
+    }
+    const source =
+      options.tokenProvider !== undefined
+        ? providerSource(options.tokenProvider)
+        : config.brokerUrl !== undefined
+          ? yield* brokerSource(config.brokerUrl, {
+              headers: config.brokerHeaders,
+              timeoutMillis: config.tokenTimeoutMillis,
+              renew
+            })
+          : yield* Effect.fail(
+              new ConfigError({
+                field: "brokerUrl",
+                message: "set brokerUrl (your server's token broker) or give the worker a tokenProvider"
+              })
+            )
+    const tokens = yield* TokenManager.make({ source, refresh: config.refresh })
+    yield* Effect.forkScoped(
+      Stream.runForEach(tokens.events, (event) =>
+        Effect.sync(() => onEvent(event._tag === "Failed" ? { ...event, error: toWire(event.error) } : event))
+      )
+    )
+    const tracked: TokenManager.Service = {
+      ...tokens,
+      invalidate: (token) =>
+        Effect.tap(tokens.invalidate(token), (dropped) => {
+          if (dropped) refused = true
+        })
+    }
+    const client = CapillaryClient.fromTokenManager(http, config, tracked)
+    return { config, tokens, client } satisfies Runtime
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/** Turn a page's request into an Effect request, refusing any URL off the configured API origin. */
+const toRequest = (config: BrowserConfig.BrowserConfig, message: Extract<ToWorker, { type: "fetch" }>) => {
+  const url = new URL(message.path, config.baseUrl)
+  if (url.origin !== config.baseUrl.origin) {
+    return Either.left(
+      new ConfigError({
+        field: "path",
+        message: `only paths on ${config.baseUrl.origin} can be fetched: the token is never sent to another origin`
+      })
+    )
+  }
+  const headers = Object.fromEntries(message.headers)
+  const contentType = headers["content-type"] ?? "application/json"
+  let request = HttpClientRequest.make(message.method.toUpperCase() as "POST")(url, { headers })
+  if (typeof message.body === "string")
+    request = HttpClientRequest.bodyText(request, message.body, contentType)
+  else if (message.body !== undefined) {
+    request = HttpClientRequest.bodyUint8Array(request, new Uint8Array(message.body), contentType)
+  }
+  if (message.attribution !== undefined) {
+    const attribution = BrowserConfig.make({
+      baseUrl: config.baseUrl.origin,
+      attribution: message.attribution
+    })
+    if (Either.isLeft(attribution)) return Either.left(attribution.left)
+    request = CapillaryClient.attribute(attribution.right.attribution!)(request)
+  }
+  return Either.right(request)
+}
+
+const transport = (e: unknown): unknown => {
+  const tag = (e as { _tag?: unknown })?._tag
+  return tag === "RequestError" || tag === "ResponseError"
+    ? new TransportError({
+        reason: "Network",
+        message: `request failed (${(e as { reason: string }).reason})`
+      })
+    : e
+}
+
+/**
+ * A host: one runtime (built on the first `init`), serving any number of ports. Later `init`s must carry
+ * the same configuration (or none).
+ */
+export const make = (options: Options = {}, location?: string) => {
+  const ports = new Set<Port>()
+  let started: { key: string; runtime: Promise<Runtime> } | undefined
+  const scope = Effect.runSync(Scope.make())
+
+  const broadcast = (event: WireEvent) => {
+    for (const port of ports) port.postMessage({ type: "event", event })
+  }
+
+  const start = (input: BrowserConfig.Input | undefined): Promise<Runtime> => {
+    const query = location === undefined ? undefined : BrowserConfig.fromQuery(new URL(location).search)
+    const effective = input ?? options.config ?? query
+    const key = JSON.stringify(effective ?? null)
+    if (started !== undefined) {
+      if (input === undefined || key === started.key) return started.runtime
+      return Promise.reject(
+        new ConfigError({
+          message:
+            "this shared worker already runs with another configuration: give the SharedWorker another name"
+        })
+      )
+    }
+    const config = BrowserConfig.make(effective, location)
+    const runtime = Either.isLeft(config)
+      ? Promise.reject(config.left)
+      : Effect.runPromise(Scope.extend(build(config.right, options, broadcast), scope))
+    // A configuration error is answered to this page, and the next init may try again.
+    started = Either.isLeft(config) ? undefined : { key, runtime }
+    runtime.catch(() => {
+      if (started?.runtime === runtime) started = undefined
+    })
+    return runtime
+  }
+
+  const attach = (port: Port) => {
+    let runtime: Promise<Runtime> | undefined
+    const inflight = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
+    const fail = (id: number, error: unknown) =>
+      port.postMessage({ type: "error", id, error: toWire(transport(error)) })
+
+    const onMessage = (message: ToWorker) => {
+      switch (message.type) {
+        case "init": {
+          runtime = start(message.config)
+          ports.add(port)
+          runtime.then(
+            () => port.postMessage({ type: "ready" }),
+            (error) => port.postMessage({ type: "init-error", error: toWire(error) })
+          )
+          return
+        }
+        case "fetch":
+        case "token": {
+          if (runtime === undefined) {
+            return fail(message.id, new ConfigError({ message: "send init before any request" }))
+          }
+          runtime.then(
+            (rt) => run(rt, message),
+            (error) => fail(message.id, error)
+          )
+          return
+        }
+        case "abort": {
+          const fiber = inflight.get(message.id)
+          if (fiber !== undefined) Effect.runFork(Fiber.interrupt(fiber))
+          return
+        }
+        case "close": {
+          ports.delete(port)
+          for (const fiber of inflight.values()) Effect.runFork(Fiber.interrupt(fiber))
+          port.close?.()
+          return
+        }
+      }
+    }
+
+    const run = (rt: Runtime, message: Extract<ToWorker, { type: "fetch" | "token" }>) => {
+      const { id } = message
+      if (message.type === "token") {
+        Effect.runPromise(rt.tokens.get).then(
+          ({ obtainedAt, refreshAt, staleAt, expiresAt, lifetimeMillis }) =>
+            port.postMessage({
+              type: "token",
+              id,
+              info: { obtainedAt, refreshAt, staleAt, expiresAt, lifetimeMillis }
+            }),
+          (error) => fail(id, error)
+        )
+        return
+      }
+      const request = toRequest(rt.config, message)
+      if (Either.isLeft(request)) return fail(id, request.left)
+      const fiber = Effect.runFork(
+        Effect.flatMap(rt.client.execute(request.right), (response) =>
+          Effect.map(response.arrayBuffer, (body) => ({ response, body }))
+        )
+      )
+      inflight.set(id, fiber)
+      fiber.addObserver((exit) => {
+        inflight.delete(id)
+        if (Exit.isSuccess(exit)) {
+          const { response, body } = exit.value
+          const headers = Object.entries(response.headers).filter(([name]) => !strippedHeaders.has(name))
+          port.postMessage({ type: "response", id, status: response.status, headers, body }, [body])
+        } else if (!Exit.isInterrupted(exit)) {
+          const failure = Cause.failureOption(exit.cause)
+          fail(
+            id,
+            failure._tag === "Some"
+              ? failure.value
+              : new TransportError({ reason: "Network", message: "request failed" })
+          )
+        }
+      })
+    }
+
+    port.addEventListener("message", (event) => onMessage(event.data))
+    port.start?.()
+  }
+
+  return {
+    attach,
+    /** Stop background work (refresh flights, event streams). */
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+interface SharedScope {
+  addEventListener(type: "connect", listener: (event: MessageEvent) => void): void
+  readonly location?: { readonly href: string }
+}
+
+/** Serve the pages of a dedicated worker (`self`). */
+export const serveDedicated = (self: unknown, options?: Options): void =>
+  make(options, (self as { location?: { href: string } }).location?.href).attach(self as Port)
+
+/** Serve every page that connects to a shared worker (`self`); they share one token manager. */
+export const serveShared = (self: unknown, options?: Options): void => {
+  const scope = self as SharedScope
+  const host = make(options, scope.location?.href)
+  scope.addEventListener("connect", (event) => {
+    for (const port of event.ports) host.attach(port as unknown as Port)
+  })
+}

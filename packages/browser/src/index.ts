@@ -1,0 +1,9 @@
+/**
+ * `@capauth/browser`: Capillary tokens in a (Shared)Worker, fetched from your own broker. The page calls the
+ * API through the worker and never holds the token; the client secret never reaches the browser.
+ * @since 0.1.0
+ */
+export * as BrowserConfig from "./BrowserConfig.ts"
+export { type Connection, type ConnectOptions, connect, type FetchInit, fromWire } from "./Connection.ts"
+export type { TokenInfo, WireError, WireEvent } from "./Protocol.ts"
+export * as WorkerHost from "./WorkerHost.ts"
