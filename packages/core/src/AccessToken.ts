@@ -18,6 +18,8 @@
  * ```
  * @since 0.1.0
  */
+import { sha256 } from "@noble/hashes/sha2.js"
+import { bytesToHex } from "@noble/hashes/utils.js"
 import * as Redacted from "effect/Redacted"
 import { decodeClaims } from "./internal/jwt.ts"
 
@@ -62,17 +64,25 @@ export interface AccessToken {
  * The lifetime in ms: the server's `ttlSeconds`, cross-checked with the JWT's `exp - iat` (the shorter wins).
  * The JWT's absolute `exp` is never compared with the local clock: the two clocks may disagree.
  */
-export const lifetimeMillis = (ttlSeconds: number, claims: Readonly<Record<string, unknown>> | undefined): number => {
+export const lifetimeMillis = (
+  ttlSeconds: number,
+  claims: Readonly<Record<string, unknown>> | undefined
+): number => {
   const iat = claims?.iat
   const exp = claims?.exp
-  const jwtSeconds = typeof iat === "number" && typeof exp === "number" && exp > iat ? exp - iat : Number.POSITIVE_INFINITY
+  const jwtSeconds =
+    typeof iat === "number" && typeof exp === "number" && exp > iat ? exp - iat : Number.POSITIVE_INFINITY
   return Math.min(ttlSeconds, jwtSeconds) * 1000
 }
 
 /**
  * Place a freshly issued token on its timeline. `random` in [0, 1) picks the jitter; pass a fixed value in tests.
  */
-export const make = (issued: IssuedToken, policy: RefreshPolicy = defaultRefreshPolicy, random = 0): AccessToken => {
+export const make = (
+  issued: IssuedToken,
+  policy: RefreshPolicy = defaultRefreshPolicy,
+  random = 0
+): AccessToken => {
   const claims = decodeClaims(Redacted.value(issued.value))
   const lifetime = lifetimeMillis(issued.ttlSeconds, claims)
   const obtainedAt = issued.sentAt
@@ -97,8 +107,17 @@ export const freshness = (token: AccessToken, now: number): Freshness =>
 export const remainingMillis = (token: AccessToken, now: number): number => Math.max(0, token.expiresAt - now)
 
 /** Whether two tokens carry the same value (compare-and-invalidate compares values, not objects). */
-export const sameValue = (a: AccessToken | Redacted.Redacted<string>, b: AccessToken | Redacted.Redacted<string>) =>
-  valueOf(a) === valueOf(b)
+export const sameValue = (
+  a: AccessToken | Redacted.Redacted<string>,
+  b: AccessToken | Redacted.Redacted<string>
+) => reveal(a) === reveal(b)
 
-const valueOf = (t: AccessToken | Redacted.Redacted<string>): string =>
+const reveal = (t: AccessToken | Redacted.Redacted<string>): string =>
   Redacted.value(Redacted.isRedacted(t) ? t : t.value)
+
+/**
+ * A short, one-way name for a token (SHA-256, first 16 bytes, hex). Lets a browser worker tell its broker
+ * which token Capillary refused, so the broker can compare-and-invalidate without the token travelling.
+ */
+export const fingerprint = (token: AccessToken | Redacted.Redacted<string>): string =>
+  bytesToHex(sha256(new TextEncoder().encode(reveal(token))).subarray(0, 16))

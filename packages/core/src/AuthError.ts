@@ -50,13 +50,16 @@ export class TokenRejected extends Data.TaggedError("TokenRejected")<Common> {
 }
 
 /** 429: too many requests. `retryAfterMillis` comes from `Retry-After` when sent. */
-export class RateLimited extends Data.TaggedError("RateLimited")<Common & { readonly retryAfterMillis?: number | undefined }> {
+export class RateLimited extends Data.TaggedError("RateLimited")<
+  Common & { readonly retryAfterMillis?: number | undefined }
+> {
   readonly action = "Slow down: retry after the indicated delay and spread requests over the minute."
 }
 
 /** 5xx, 503 / errorCode 4001, 461, 521: the service is temporarily unable to answer. */
 export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<Common> {
-  readonly action = "Transient: retry later with backoff; capauth keeps serving a still-valid token meanwhile."
+  readonly action =
+    "Transient: retry later with backoff; capauth keeps serving a still-valid token meanwhile."
 }
 
 /** Network, DNS, timeout or abort: no usable response arrived. */
@@ -67,12 +70,16 @@ export class TransportError extends Data.TaggedError("TransportError")<
 }
 
 /** The server answered with something that is not the documented shape. `excerpt` is short and redacted. */
-export class MalformedResponse extends Data.TaggedError("MalformedResponse")<Common & { readonly excerpt?: string }> {
+export class MalformedResponse extends Data.TaggedError("MalformedResponse")<
+  Common & { readonly excerpt?: string }
+> {
   readonly action = "Unexpected response shape: check the base URL points at a Capillary API host."
 }
 
 /** Configuration is missing or invalid. Raised at construction, before any request. */
-export class ConfigError extends Data.TaggedError("ConfigError")<Common & { readonly field?: string | undefined }> {
+export class ConfigError extends Data.TaggedError("ConfigError")<
+  Common & { readonly field?: string | undefined }
+> {
   readonly action = "Fix the named setting and restart."
 }
 

@@ -65,7 +65,9 @@ export const attribution = (input: {
     )
   }
   if (typeof input.code !== "string" || input.code.trim() === "") {
-    return Either.left(new ConfigError({ field: "attribution.code", message: "attribution.code must be non-empty" }))
+    return Either.left(
+      new ConfigError({ field: "attribution.code", message: "attribution.code must be non-empty" })
+    )
   }
   return Either.right({ type: type as AttributionType, code: input.code })
 }

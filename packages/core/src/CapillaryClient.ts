@@ -69,7 +69,10 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
  */
 export const inspect = (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<{ verdict: Verdict; response: HttpClientResponse.HttpClientResponse }, HttpClientError.ResponseError> => {
+): Effect.Effect<
+  { verdict: Verdict; response: HttpClientResponse.HttpClientResponse },
+  HttpClientError.ResponseError
+> => {
   const status = response.status
   if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
     return Effect.succeed({ verdict: verdict(status, undefined), response })
@@ -87,18 +90,28 @@ const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
   request.headers[AuthHeaders.names.attributionType] !== undefined ||
   request.headers[AuthHeaders.names.attributionCode] !== undefined
 
-const failure = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean): Err.AuthError => {
+const failure = (
+  v: Verdict,
+  response: HttpClientResponse.HttpClientResponse,
+  renewed: boolean
+): Err.AuthError => {
   const common = { requestId: response.headers[AuthHeaders.names.requestId], status: response.status }
   switch (v) {
     case "expired":
       return new Err.TokenExpired({
         ...common,
         code: 498,
-        message: renewed ? "token expired again right after renewal" : "token expired and the request cannot be replayed"
+        message: renewed
+          ? "token expired again right after renewal"
+          : "token expired and the request cannot be replayed"
       })
     case "rejected":
       return renewed
-        ? new Err.TokenRejected({ ...common, code: 401, message: "token rejected (401) again right after renewal" })
+        ? new Err.TokenRejected({
+            ...common,
+            code: 401,
+            message: "token rejected (401) again right after renewal"
+          })
         : new Err.InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
     default:
       return new Err.AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
@@ -129,9 +142,7 @@ export const make = (
   const send = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.gen(function* () {
       const authorized = yield* authorizer.authorize(hasAttribution(request) ? undefined : config.attribution)
-      const headers = hasAttribution(request)
-        ? withoutAttribution(authorized.headers)
-        : authorized.headers
+      const headers = hasAttribution(request) ? withoutAttribution(authorized.headers) : authorized.headers
       const response = yield* http.execute(HttpClientRequest.setHeaders(request, headers))
       return { authorized, ...(yield* inspect(response)) }
     })
@@ -153,7 +164,8 @@ export const make = (
           )
         })
       ),
-    (request) => Effect.succeed(HttpClientRequest.prependUrl(request, request.url.startsWith("/") ? base : ""))
+    (request) =>
+      Effect.succeed(HttpClientRequest.prependUrl(request, request.url.startsWith("/") ? base : ""))
   )
 }
 
@@ -168,33 +180,38 @@ const withoutAttribution = (headers: Record<string, string>) => {
 }
 
 /** A `TokenManager` for the configured credentials (for a till, one that explains there is no token). */
-export const tokenManagerLayer: Layer.Layer<TokenManager.TokenManager, never, HttpClient.HttpClient | CapillaryConfig> =
-  Layer.scoped(
-    TokenManager.TokenManager,
-    Effect.gen(function* () {
-      const config = yield* CapillaryConfig
-      if (config.credentials._tag === "Till") return noTokenForTill
-      const source = yield* TokenEndpoint.source(config.baseUrl, config.credentials, { timeout: config.tokenTimeout })
-      return yield* TokenManager.make({ source, refresh: config.refresh, store: config.tokenStore })
+export const tokenManagerLayer: Layer.Layer<
+  TokenManager.TokenManager,
+  never,
+  HttpClient.HttpClient | CapillaryConfig
+> = Layer.scoped(
+  TokenManager.TokenManager,
+  Effect.gen(function* () {
+    const config = yield* CapillaryConfig
+    if (config.credentials._tag === "Till") return noTokenForTill
+    const source = yield* TokenEndpoint.source(config.baseUrl, config.credentials, {
+      timeout: config.tokenTimeout
     })
-  )
+    return yield* TokenManager.make({ source, refresh: config.refresh, store: config.tokenStore })
+  })
+)
 
-const tillHasNoToken = new Err.ConfigError({
+const tillHasNoToken = /* @__PURE__ */ new Err.ConfigError({
   field: "credentials",
   message: "these credentials are a till (Basic auth): there is no OAuth token"
 })
 const noTokenForTill: TokenManager.Service = {
-  get: Effect.fail(tillHasNoToken),
-  refresh: Effect.fail(tillHasNoToken),
+  get: /* @__PURE__ */ Effect.fail(tillHasNoToken),
+  refresh: /* @__PURE__ */ Effect.fail(tillHasNoToken),
   invalidate: () => Effect.succeed(false),
   events: Stream.empty,
-  subscribe: Effect.flatMap(PubSub.unbounded<TokenManager.TokenEvent>(), PubSub.subscribe),
-  stats: Effect.succeed({ fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }),
+  subscribe: /* @__PURE__ */ Effect.flatMap(PubSub.unbounded<TokenManager.TokenEvent>(), PubSub.subscribe),
+  stats: /* @__PURE__ */ Effect.succeed({ fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }),
   unsafeFresh: () => undefined
 }
 
 /** The Effect-side redaction of the token header in logs and inspected headers. */
-export const layerRedactHeaders: Layer.Layer<never> = Layer.fiberRefLocallyScopedWith(
+export const layerRedactHeaders: Layer.Layer<never> = /* @__PURE__ */ Layer.fiberRefLocallyScopedWith(
   Headers.currentRedactedNames,
   (names) => [...names, ...redactedHeaders]
 )
@@ -207,7 +224,7 @@ export const layer: Layer.Layer<
   CapillaryClient | TokenManager.TokenManager,
   never,
   HttpClient.HttpClient | CapillaryConfig
-> = Layer.effect(
+> = /* @__PURE__ */ Layer.effect(
   CapillaryClient,
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient

@@ -60,7 +60,7 @@ export interface CapillaryConfig {
 }
 
 /** The service tag. */
-export const CapillaryConfig = Context.GenericTag<CapillaryConfig>("@capauth/core/CapillaryConfig")
+export const CapillaryConfig = /* @__PURE__ */ Context.GenericTag<CapillaryConfig>("@capauth/core/CapillaryConfig")
 
 /** Validate user input. */
 export const make = (input: Input = {}): Either.Either<CapillaryConfig, ConfigError> =>
@@ -72,7 +72,10 @@ export const make = (input: Input = {}): Either.Either<CapillaryConfig, ConfigEr
     const timeout = input.tokenTimeoutMillis ?? 10_000
     if (!(timeout > 0)) {
       return yield* Either.left(
-        new ConfigError({ field: "tokenTimeoutMillis", message: "tokenTimeoutMillis must be a positive number" })
+        new ConfigError({
+          field: "tokenTimeoutMillis",
+          message: "tokenTimeoutMillis must be a positive number"
+        })
       )
     }
     return {
@@ -111,7 +114,9 @@ fieldToVar.credentials = "CAPILLARY_CLIENT_KEY"
  * Input from environment variables, read through `lookup` (so Node, Deno and Effect's ConfigProvider can all
  * feed it, each with its own permissions). Errors name the variable.
  */
-export const inputFromEnv = (lookup: (name: EnvVar) => string | undefined): Either.Either<Input, ConfigError> => {
+export const inputFromEnv = (
+  lookup: (name: EnvVar) => string | undefined
+): Either.Either<Input, ConfigError> => {
   const read = (name: EnvVar) => {
     const value = lookup(name)?.trim()
     return value === undefined || value === "" ? undefined : value
@@ -123,19 +128,26 @@ export const inputFromEnv = (lookup: (name: EnvVar) => string | undefined): Eith
   const passwordMd5 = read("CAPILLARY_TILL_PASSWORD_MD5")
   const baseUrl = read("CAPILLARY_BASE_URL")
   const cluster = read("CAPILLARY_CLUSTER")
-  const missing = (name: EnvVar, why: string) => Either.left(new ConfigError({ field: name, message: `${name} ${why}` }))
+  const missing = (name: EnvVar, why: string) =>
+    Either.left(new ConfigError({ field: name, message: `${name} ${why}` }))
   if (baseUrl === undefined && cluster === undefined) {
     return missing("CAPILLARY_BASE_URL", "or CAPILLARY_CLUSTER must be set (e.g. CAPILLARY_CLUSTER=eu)")
   }
   let credentials: Credentials.CredentialsInput
   if (key !== undefined || secret !== undefined) {
-    if (key === undefined) return missing("CAPILLARY_CLIENT_KEY", "must be set along with CAPILLARY_CLIENT_SECRET")
-    if (secret === undefined) return missing("CAPILLARY_CLIENT_SECRET", "must be set along with CAPILLARY_CLIENT_KEY")
+    if (key === undefined)
+      return missing("CAPILLARY_CLIENT_KEY", "must be set along with CAPILLARY_CLIENT_SECRET")
+    if (secret === undefined)
+      return missing("CAPILLARY_CLIENT_SECRET", "must be set along with CAPILLARY_CLIENT_KEY")
     credentials = { key, secret }
   } else if (till !== undefined) {
     if (password !== undefined) credentials = { till, password }
     else if (passwordMd5 !== undefined) credentials = { till, passwordMd5 }
-    else return missing("CAPILLARY_TILL_PASSWORD", "or CAPILLARY_TILL_PASSWORD_MD5 must be set with CAPILLARY_TILL_ID")
+    else
+      return missing(
+        "CAPILLARY_TILL_PASSWORD",
+        "or CAPILLARY_TILL_PASSWORD_MD5 must be set with CAPILLARY_TILL_ID"
+      )
   } else {
     return missing(
       "CAPILLARY_CLIENT_KEY",
@@ -163,7 +175,9 @@ export const blameEnv = (error: ConfigError): ConfigError => {
 }
 
 /** Validated config from environment variables. */
-export const fromEnv = (lookup: (name: EnvVar) => string | undefined): Either.Either<CapillaryConfig, ConfigError> =>
+export const fromEnv = (
+  lookup: (name: EnvVar) => string | undefined
+): Either.Either<CapillaryConfig, ConfigError> =>
   Either.mapLeft(Either.flatMap(inputFromEnv(lookup), make), blameEnv)
 
 /** A layer from a validated input. */
@@ -171,12 +185,14 @@ export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =
   Layer.effect(CapillaryConfig, make(input))
 
 /** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider`. */
-export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = Layer.effect(
+export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
   CapillaryConfig,
   Effect.gen(function* () {
     const values = new Map<EnvVar, string>()
     for (const name of Object.keys(envVars) as Array<EnvVar>) {
-      const value = yield* Effect.orElseSucceed(Config.option(Config.string(name)), () => Option.none<string>())
+      const value = yield* Effect.orElseSucceed(Config.option(Config.string(name)), () =>
+        Option.none<string>()
+      )
       if (Option.isSome(value)) values.set(name, value.value)
     }
     return yield* fromEnv((name) => values.get(name))

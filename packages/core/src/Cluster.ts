@@ -29,7 +29,8 @@ export type Preset = keyof typeof presets
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"])
 
-const isLoopback = (hostname: string): boolean => loopbackHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+const isLoopback = (hostname: string): boolean =>
+  loopbackHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 
 /**
  * Validate a base URL: any `https:` origin, or `http:` on loopback only (the simulator). Paths, queries and
@@ -40,7 +41,9 @@ export const parseBaseUrl = (input: string, field = "baseUrl"): Either.Either<UR
   try {
     url = new URL(input)
   } catch {
-    return Either.left(new ConfigError({ field, message: `${field} is not a valid URL: "${excerpt(input)}"` }))
+    return Either.left(
+      new ConfigError({ field, message: `${field} is not a valid URL: "${excerpt(input)}"` })
+    )
   }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     return Either.left(
@@ -51,14 +54,19 @@ export const parseBaseUrl = (input: string, field = "baseUrl"): Either.Either<UR
     )
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return Either.left(new ConfigError({ field, message: `${field} must be an https: URL, got ${url.protocol}` }))
+    return Either.left(
+      new ConfigError({ field, message: `${field} must be an https: URL, got ${url.protocol}` })
+    )
   }
   if (url.username !== "" || url.password !== "") {
     return Either.left(new ConfigError({ field, message: `${field} must not embed a username or password` }))
   }
   if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
     return Either.left(
-      new ConfigError({ field, message: `${field} must be an origin without path or query, e.g. ${url.origin}` })
+      new ConfigError({
+        field,
+        message: `${field} must be an origin without path or query, e.g. ${url.origin}`
+      })
     )
   }
   return Either.right(new URL(url.origin))
@@ -71,7 +79,9 @@ export const resolve = (options: {
 }): Either.Either<URL, ConfigError> => {
   const { cluster, baseUrl } = options
   if (cluster !== undefined && baseUrl !== undefined) {
-    return Either.left(new ConfigError({ field: "cluster", message: "Set either cluster or baseUrl, not both" }))
+    return Either.left(
+      new ConfigError({ field: "cluster", message: "Set either cluster or baseUrl, not both" })
+    )
   }
   if (baseUrl !== undefined) return parseBaseUrl(String(baseUrl))
   if (cluster !== undefined) {

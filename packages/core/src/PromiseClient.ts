@@ -26,6 +26,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import ky, { type KyInstance } from "ky"
+import * as AccessToken from "./AccessToken.ts"
 import {
   AccessDenied,
   type AuthError,
@@ -37,7 +38,6 @@ import {
   TokenRejected,
   TransportError
 } from "./AuthError.ts"
-import * as AccessToken from "./AccessToken.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
@@ -79,7 +79,9 @@ export interface CapillaryPromiseClient {
   /** A ky instance rooted at the base URL (`prefixUrl`), going through `fetch` above. */
   readonly ky: KyInstance
   /** The auth headers for one request, as a plain object. */
-  readonly headers: (options?: { readonly attribution?: AttributionInput | undefined }) => Promise<Record<string, string>>
+  readonly headers: (options?: {
+    readonly attribution?: AttributionInput | undefined
+  }) => Promise<Record<string, string>>
   /** The current token and its timeline (OAuth only). */
   readonly token: () => Promise<TokenInfo>
   /** Stops background work; the process can exit. Idempotent. */
@@ -110,14 +112,22 @@ const toTransportError = (error: unknown): AuthError => {
   if (isAuthError(error)) return error
   const name = (error as { name?: unknown } | null)?.name
   return name === "AbortError" || name === "TimeoutError"
-    ? new TransportError({ reason: name === "AbortError" ? "Aborted" : "Timeout", message: `request ${String(name)}` })
-    : new TransportError({ reason: "Network", message: `request failed: ${String((error as Error)?.message ?? error).slice(0, 120)}` })
+    ? new TransportError({
+        reason: name === "AbortError" ? "Aborted" : "Timeout",
+        message: `request ${String(name)}`
+      })
+    : new TransportError({
+        reason: "Network",
+        message: `request failed: ${String((error as Error)?.message ?? error).slice(0, 120)}`
+      })
 }
 
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
-export const make = (options: CapillaryConfig.Input | undefined, platform: Platform): CapillaryPromiseClient => {
-  const parsed =
-    options === undefined ? CapillaryConfig.fromEnv(platform.env) : CapillaryConfig.make(options)
+export const make = (
+  options: CapillaryConfig.Input | undefined,
+  platform: Platform
+): CapillaryPromiseClient => {
+  const parsed = options === undefined ? CapillaryConfig.fromEnv(platform.env) : CapillaryConfig.make(options)
   if (Either.isLeft(parsed)) throw parsed.left
   const config = parsed.right
   const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
@@ -156,8 +166,10 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
 
   const judge = async (response: Response): Promise<{ verdict: Verdict; response: Response }> => {
     const status = response.status
-    if (status === 498 || status === 401 || status === 403) return { verdict: verdict(status, undefined), response }
-    if (!(response.headers.get("content-type") ?? "").toLowerCase().includes("json")) return { verdict: "ok", response }
+    if (status === 498 || status === 401 || status === 403)
+      return { verdict: verdict(status, undefined), response }
+    if (!(response.headers.get("content-type") ?? "").toLowerCase().includes("json"))
+      return { verdict: "ok", response }
     // Read the JSON body once to look for 498 inside it, then hand the caller a response over the same text.
     const text = await response.text()
     const copy = new Response(status === 204 || status === 304 ? null : text, {
@@ -169,7 +181,8 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
     return { verdict: verdict(status, parseJson(text)), response: copy }
   }
 
-  const replayable = (body: unknown) => body === undefined || body === null || !(body instanceof ReadableStream)
+  const replayable = (body: unknown) =>
+    body === undefined || body === null || !(body instanceof ReadableStream)
 
   const capFetch = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
     const { attribution: override, ...rest } = init ?? {}
@@ -181,9 +194,18 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
       const request = Object.keys(rest).length > 0 ? new Request(input, rest) : input
       const body = request.body === null ? null : await request.arrayBuffer()
       url = request.url
-      requestInit = { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect }
+      requestInit = {
+        method: request.method,
+        headers: request.headers,
+        body,
+        signal: request.signal,
+        redirect: request.redirect
+      }
     } else {
-      url = typeof input === "string" && input.startsWith("/") ? config.baseUrl.origin + input : new URL(input, config.baseUrl).href
+      url =
+        typeof input === "string" && input.startsWith("/")
+          ? config.baseUrl.origin + input
+          : new URL(input, config.baseUrl).href
       if (!replayable(rest.body)) {
         requestInit = { ...rest, body: await new Response(rest.body).arrayBuffer() }
       }
@@ -194,7 +216,8 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
       for (const [name, value] of Object.entries(authorized.headers)) {
         // Credentials always come from us; attribution and content headers the caller set are kept.
         const credential = name === AuthHeaders.names.oauthToken || name === AuthHeaders.names.authorization
-        const callerSetIt = headers.has(name) || (explicitAttribution && name.startsWith("x-cap-api-attribution"))
+        const callerSetIt =
+          headers.has(name) || (explicitAttribution && name.startsWith("x-cap-api-attribution"))
         if (credential || !callerSetIt) headers.set(name, value)
       }
       let response: Response
@@ -214,12 +237,20 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
-    const common = { requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined, status: response.status }
+    const common = {
+      requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
+      status: response.status
+    }
     if (v === "ok" || (v === "forbidden" && !config.mapForbidden)) return response
-    if (v === "expired") throw new TokenExpired({ ...common, code: 498, message: "token expired again right after renewal" })
+    if (v === "expired")
+      throw new TokenExpired({ ...common, code: 498, message: "token expired again right after renewal" })
     if (v === "rejected") {
       throw renewed
-        ? new TokenRejected({ ...common, code: 401, message: "token rejected (401) again right after renewal" })
+        ? new TokenRejected({
+            ...common,
+            code: 401,
+            message: "token rejected (401) again right after renewal"
+          })
         : new InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
     }
     throw new AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
@@ -254,7 +285,9 @@ export const make = (options: CapillaryConfig.Input | undefined, platform: Platf
     },
     onEvent: (listener) => {
       const fiber = runtime.runFork(
-        Effect.flatMap(TokenManager.TokenManager, (t) => Stream.runForEach(t.events, (e) => Effect.sync(() => listener(e))))
+        Effect.flatMap(TokenManager.TokenManager, (t) =>
+          Stream.runForEach(t.events, (e) => Effect.sync(() => listener(e)))
+        )
       )
       return () => void runtime.runFork(fiber.interruptAsFork(fiber.id()))
     },

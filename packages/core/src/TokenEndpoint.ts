@@ -68,7 +68,11 @@ export const readFacts = (
  * Turn the response into an `IssuedToken` or a typed error. `sentAt` is the local time the request was sent.
  * Success is `{"data":{"accessToken","ttlSeconds"},"errors":null}`; any non-empty `errors` is a failure.
  */
-export const processResponse = (facts: ResponseFacts, sentAt: number, now: number): Effect.Effect<IssuedToken, Err.AuthError> => {
+export const processResponse = (
+  facts: ResponseFacts,
+  sentAt: number,
+  now: number
+): Effect.Effect<IssuedToken, Err.AuthError> => {
   const failure = tokenFailure(facts, now)
   if (failure !== undefined) return Effect.fail(failure)
   const data = (facts.json as { data?: { accessToken?: unknown; ttlSeconds?: unknown } } | undefined)?.data
@@ -95,7 +99,11 @@ export const transportError = (e: HttpClientError.HttpClientError | Err.AuthErro
   e._tag === "RequestError"
     ? new Err.TransportError({ reason: "Network", message: `token request failed to send (${e.reason})` })
     : e._tag === "ResponseError"
-      ? new Err.TransportError({ reason: "Network", status: e.response.status, message: `token response failed (${e.reason})` })
+      ? new Err.TransportError({
+          reason: "Network",
+          status: e.response.status,
+          message: `token response failed (${e.reason})`
+        })
       : e
 
 /** Options of the Capillary token source. */
@@ -121,7 +129,10 @@ export const source = (
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
-            new Err.TransportError({ reason: "Timeout", message: `token request timed out after ${Duration.format(timeout)}` })
+            new Err.TransportError({
+              reason: "Timeout",
+              message: `token request timed out after ${Duration.format(timeout)}`
+            })
         }),
         Effect.mapError(transportError)
       )

@@ -29,8 +29,8 @@ import * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as AccessToken from "./AccessToken.ts"
 import type { IssuedToken } from "./AccessToken.ts"
+import * as AccessToken from "./AccessToken.ts"
 import { type AuthError, isTransient, type RateLimited } from "./AuthError.ts"
 import { backoffMillis, decide, type State } from "./internal/lifecycle.ts"
 import type { TokenSource } from "./TokenSource.ts"
@@ -38,10 +38,20 @@ import type { TokenStore } from "./TokenStore.ts"
 
 /** What happened to the token, for logs, dashboards and the sample app. Never carries the token value. */
 export type TokenEvent =
-  | { readonly _tag: "Fetched"; readonly expiresAt: number; readonly lifetimeMillis: number; readonly ahead: boolean }
+  | {
+      readonly _tag: "Fetched"
+      readonly expiresAt: number
+      readonly lifetimeMillis: number
+      readonly ahead: boolean
+    }
   | { readonly _tag: "Adopted"; readonly expiresAt: number }
   | { readonly _tag: "Invalidated" }
-  | { readonly _tag: "Retrying"; readonly attempt: number; readonly delayMillis: number; readonly error: AuthError["_tag"] }
+  | {
+      readonly _tag: "Retrying"
+      readonly attempt: number
+      readonly delayMillis: number
+      readonly error: AuthError["_tag"]
+    }
   | { readonly _tag: "Failed"; readonly error: AuthError; readonly cooldownMillis: number }
 
 /** Counters since the manager started. */
@@ -100,10 +110,14 @@ export class TokenManager extends Context.Tag("@capauth/core/TokenManager")<Toke
 
 /** The lifecycle counters, for Prometheus or OpenTelemetry exporters. */
 export const metrics = {
-  fetched: Metric.counter("capauth_token_fetched_total", { description: "tokens obtained from the source" }),
-  refreshed: Metric.counter("capauth_token_refreshed_total", { description: "tokens obtained ahead of expiry" }),
-  invalidated: Metric.counter("capauth_token_invalidated_total", { description: "tokens dropped after a rejection" }),
-  failed: Metric.counter("capauth_token_failed_total", { description: "token flights that failed" })
+  fetched: /* @__PURE__ */ Metric.counter("capauth_token_fetched_total", { description: "tokens obtained from the source" }),
+  refreshed: /* @__PURE__ */ Metric.counter("capauth_token_refreshed_total", {
+    description: "tokens obtained ahead of expiry"
+  }),
+  invalidated: /* @__PURE__ */ Metric.counter("capauth_token_invalidated_total", {
+    description: "tokens dropped after a rejection"
+  }),
+  failed: /* @__PURE__ */ Metric.counter("capauth_token_failed_total", { description: "token flights that failed" })
 }
 
 type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>
@@ -136,7 +150,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         stats.requests++
         return source.fetch
       }).pipe(
-        Effect.withSpan("capauth.token.fetch", { attributes: { "capauth.source": source.id, "capauth.attempt": attempt } }),
+        Effect.withSpan("capauth.token.fetch", {
+          attributes: { "capauth.source": source.id, "capauth.attempt": attempt }
+        }),
         Effect.catchAll((error) => {
           if (!isTransient(error) || attempt >= backoff.maxAttempts) return Effect.fail(error)
           return Effect.flatMap(Random.next, (r) => {
@@ -144,8 +160,15 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
             if (delay === undefined) return Effect.fail(error)
             // Sleep until an absolute instant: time that passes while the event is handled still counts.
             const retryAt = clock.unsafeCurrentTimeMillis() + delay
-            return PubSub.publish(events, { _tag: "Retrying", attempt, delayMillis: delay, error: error._tag }).pipe(
-              Effect.zipRight(Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.unsafeCurrentTimeMillis())))),
+            return PubSub.publish(events, {
+              _tag: "Retrying",
+              attempt,
+              delayMillis: delay,
+              error: error._tag
+            }).pipe(
+              Effect.zipRight(
+                Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.unsafeCurrentTimeMillis())))
+              ),
               Effect.zipRight(fetchWithRetry(attempt + 1))
             )
           })
@@ -170,13 +193,17 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
                 (t) => now < t.staleAt && (state.token === undefined || t.obtainedAt > state.token.obtainedAt)
               )
             ),
-            Effect.catchAll((e) => Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none()))
+            Effect.catchAll((e) =>
+              Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none())
+            )
           )
 
     const saveToStore = (token: AccessToken.AccessToken) =>
       store === undefined
         ? Effect.void
-        : Effect.catchAll(store.set(source.id, token), (e) => Effect.logWarning("capauth: token store write failed", e.message))
+        : Effect.catchAll(store.set(source.id, token), (e) =>
+            Effect.logWarning("capauth: token store write failed", e.message)
+          )
 
     /** The flight: adopt a stored token or fetch one, then record the outcome before waking the waiters. */
     const flight = (deferred: Flight): Effect.Effect<void> =>
@@ -198,7 +225,12 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           yield* Metric.increment(metrics.refreshed)
         }
         yield* saveToStore(token)
-        yield* PubSub.publish(events, { _tag: "Fetched", expiresAt: token.expiresAt, lifetimeMillis: token.lifetimeMillis, ahead })
+        yield* PubSub.publish(events, {
+          _tag: "Fetched",
+          expiresAt: token.expiresAt,
+          lifetimeMillis: token.lifetimeMillis,
+          ahead
+        })
         return token
       }).pipe(
         Effect.tapError((error) =>
@@ -210,7 +242,11 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
                   error._tag === "RateLimited" ? (error.retryAfterMillis ?? 0) : 0
                 )
               : permanentCooldown
-            state = { ...state, flight: undefined, failure: { error, until: clock.unsafeCurrentTimeMillis() + cooldown } }
+            state = {
+              ...state,
+              flight: undefined,
+              failure: { error, until: clock.unsafeCurrentTimeMillis() + cooldown }
+            }
             stats.failed++
             return Effect.zipRight(
               Metric.increment(metrics.failed),
@@ -275,7 +311,8 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
 
     const invalidate = (token: AccessToken.AccessToken | Redacted.Redacted<string>) =>
       Effect.suspend(() => {
-        if (state.token === undefined || !AccessToken.sameValue(state.token, token)) return Effect.succeed(false)
+        if (state.token === undefined || !AccessToken.sameValue(state.token, token))
+          return Effect.succeed(false)
         const dropped = state.token
         setToken(undefined)
         stats.invalidated++

@@ -60,7 +60,8 @@ export const decode = (u: unknown): Option.Option<AccessToken> => {
   if (typeof u !== "object" || u === null) return Option.none()
   const s = u as Partial<StoredToken>
   if (typeof s.value !== "string" || s.value === "") return Option.none()
-  if (!isNum(s.obtainedAt) || !isNum(s.refreshAt) || !isNum(s.staleAt) || !isNum(s.expiresAt)) return Option.none()
+  if (!isNum(s.obtainedAt) || !isNum(s.refreshAt) || !isNum(s.staleAt) || !isNum(s.expiresAt))
+    return Option.none()
   return Option.some({
     value: Redacted.make(s.value),
     obtainedAt: s.obtainedAt,
@@ -81,7 +82,8 @@ export const memory = (): TokenStore => {
     remove: (key, value) =>
       Effect.sync(() => {
         const current = entries.get(key)
-        if (current !== undefined && Redacted.value(current.value) === Redacted.value(value)) entries.delete(key)
+        if (current !== undefined && Redacted.value(current.value) === Redacted.value(value))
+          entries.delete(key)
       })
   }
 }

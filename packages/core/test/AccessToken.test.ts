@@ -7,7 +7,11 @@ const jwt = (claims: object) =>
 
 describe("AccessToken", () => {
   it("measures expiry from the moment the request was sent, on ttlSeconds alone for opaque tokens", () => {
-    const t = AccessToken.make({ value: Redacted.make("opaque-token"), sentAt: 1_000, ttlSeconds: 300 }, undefined, 0)
+    const t = AccessToken.make(
+      { value: Redacted.make("opaque-token"), sentAt: 1_000, ttlSeconds: 300 },
+      undefined,
+      0
+    )
     expect(t.claims).toBeUndefined()
     expect(t.obtainedAt).toBe(1_000)
     expect(t.expiresAt).toBe(301_000)
@@ -22,7 +26,11 @@ describe("AccessToken", () => {
     expect(t.lifetimeMillis).toBe(60_000)
     expect(t.expiresAt).toBe(65_000)
     expect(t.claims).toEqual({ iat: 1_600_000_000, exp: 1_600_000_060 })
-    const longer = AccessToken.make({ value: Redacted.make(jwt({ iat: 0, exp: 9_999 })), sentAt: 0, ttlSeconds: 300 })
+    const longer = AccessToken.make({
+      value: Redacted.make(jwt({ iat: 0, exp: 9_999 })),
+      sentAt: 0,
+      ttlSeconds: 300
+    })
     expect(longer.lifetimeMillis).toBe(300_000)
   })
 
@@ -33,7 +41,11 @@ describe("AccessToken", () => {
     expect(late.refreshAt).toBe(800_000)
     expect(early.refreshAt).toBeGreaterThanOrEqual(750_000)
     expect(early.refreshAt).toBeLessThan(late.refreshAt)
-    const aggressive = AccessToken.make(issued, { refreshAtFraction: 0.1, jitterFraction: 0.9, expiryMarginMillis: 0 }, 1)
+    const aggressive = AccessToken.make(
+      issued,
+      { refreshAtFraction: 0.1, jitterFraction: 0.9, expiryMarginMillis: 0 },
+      1
+    )
     expect(aggressive.refreshAt).toBe(500_000)
   })
 

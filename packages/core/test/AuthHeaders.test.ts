@@ -21,7 +21,11 @@ describe("AuthHeaders", () => {
   })
 
   it("refuses an md5 that is not 32 hex characters, and a till id with a colon", () => {
-    for (const bad of ["8a16a6b7", "zz16a6b70505eb1f1ff7cdc0cd5559a7", "8a16a6b70505eb1f1ff7cdc0cd5559a7ff"]) {
+    for (const bad of [
+      "8a16a6b7",
+      "zz16a6b70505eb1f1ff7cdc0cd5559a7",
+      "8a16a6b70505eb1f1ff7cdc0cd5559a7ff"
+    ]) {
       const result = Credentials.till({ id: "t", passwordMd5: bad })
       expect(Either.isLeft(result) && result.left.message).toMatch(/32 hexadecimal/)
     }
@@ -47,9 +51,13 @@ describe("AuthHeaders", () => {
 
   it("adds the legacy till header only when asked and only for TILL attribution", () => {
     const attribution = { type: "TILL", code: "t1" } as const
-    expect(AuthHeaders.oauth(Redacted.make("t"), attribution)["x-cap-api-attribution-till-code"]).toBeUndefined()
     expect(
-      AuthHeaders.oauth(Redacted.make("t"), attribution, { legacyTillHeader: true })["x-cap-api-attribution-till-code"]
+      AuthHeaders.oauth(Redacted.make("t"), attribution)["x-cap-api-attribution-till-code"]
+    ).toBeUndefined()
+    expect(
+      AuthHeaders.oauth(Redacted.make("t"), attribution, { legacyTillHeader: true })[
+        "x-cap-api-attribution-till-code"
+      ]
     ).toBe("t1")
     expect(
       AuthHeaders.oauth(Redacted.make("t"), { type: "STORE_CODE", code: "s" }, { legacyTillHeader: true })[

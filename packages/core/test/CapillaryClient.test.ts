@@ -1,5 +1,5 @@
-import { FetchHttpClient, Headers, HttpClientRequest } from "@effect/platform"
 import { type Simulator, startSimulator } from "@capauth/testkit"
+import { FetchHttpClient, Headers, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Logger, Redacted, Stream } from "effect"
 import { afterAll, afterEach, beforeAll } from "vitest"
@@ -19,7 +19,9 @@ afterEach(() => {
 
 const live = (input: Omit<CapillaryConfig.Input, "baseUrl">) =>
   CapillaryClient.layer.pipe(
-    Layer.provide(Layer.effect(CapillaryConfig.CapillaryConfig, CapillaryConfig.make({ baseUrl: sim.url, ...input }))),
+    Layer.provide(
+      Layer.effect(CapillaryConfig.CapillaryConfig, CapillaryConfig.make({ baseUrl: sim.url, ...input }))
+    ),
     Layer.provide(FetchHttpClient.layer)
   )
 
@@ -60,36 +62,40 @@ describe("CapillaryClient", () => {
     Effect.gen(function* () {
       const c = freshClient(sim)
       yield* withClient({ credentials: c, attribution: { type: "TILL", code: "store.till2" } }, (client) =>
-        client.execute(customerAdd("919000000002").pipe(CapillaryClient.attribute({ type: "STORE_CODE", code: "store1" })))
+        client.execute(
+          customerAdd("919000000002").pipe(CapillaryClient.attribute({ type: "STORE_CODE", code: "store1" }))
+        )
       )
       expect(sim.writes.at(-1)?.attribution).toEqual({ type: "STORE_CODE", code: "store1" })
     })
   )
 
   for (const signal of ["http-498", "body-string", "body-number"] as const) {
-    it.live(`recovers from expiry signalled as ${signal}: invalidate, renew, replay once with the body intact`, () =>
-      Effect.gen(function* () {
-        const c = freshClient(sim)
-        sim.setExpirySignal(signal)
-        const mobile = `91900000${signal.length}${Math.floor(Math.random() * 1000)}`
-        const result = yield* withClient({ credentials: c }, (client, tokens) =>
-          Effect.gen(function* () {
-            const before = yield* tokens.get
-            sim.expireAllTokens()
-            const response = yield* client.execute(customerAdd(mobile))
-            const json = yield* response.json
-            const after = yield* tokens.get
-            return { before, after, json, status: response.status, stats: yield* tokens.stats }
-          })
-        )
-        expect(result.status).toBe(200)
-        expect(result.json).toMatchObject({ response: { status: { code: 200 } } })
-        expect(Redacted.value(result.after.value)).not.toBe(Redacted.value(result.before.value))
-        expect(c.requests()).toBe(2)
-        expect(result.stats.invalidated).toBe(1)
-        const writes = sim.writes.filter((w) => JSON.stringify(w.body).includes(mobile))
-        expect(writes).toHaveLength(1) // the rejected attempt wrote nothing; the replay wrote once
-      })
+    it.live(
+      `recovers from expiry signalled as ${signal}: invalidate, renew, replay once with the body intact`,
+      () =>
+        Effect.gen(function* () {
+          const c = freshClient(sim)
+          sim.setExpirySignal(signal)
+          const mobile = `91900000${signal.length}${Math.floor(Math.random() * 1000)}`
+          const result = yield* withClient({ credentials: c }, (client, tokens) =>
+            Effect.gen(function* () {
+              const before = yield* tokens.get
+              sim.expireAllTokens()
+              const response = yield* client.execute(customerAdd(mobile))
+              const json = yield* response.json
+              const after = yield* tokens.get
+              return { before, after, json, status: response.status, stats: yield* tokens.stats }
+            })
+          )
+          expect(result.status).toBe(200)
+          expect(result.json).toMatchObject({ response: { status: { code: 200 } } })
+          expect(Redacted.value(result.after.value)).not.toBe(Redacted.value(result.before.value))
+          expect(c.requests()).toBe(2)
+          expect(result.stats.invalidated).toBe(1)
+          const writes = sim.writes.filter((w) => JSON.stringify(w.body).includes(mobile))
+          expect(writes).toHaveLength(1) // the rejected attempt wrote nothing; the replay wrote once
+        })
     )
   }
 
@@ -119,7 +125,9 @@ describe("CapillaryClient", () => {
       expect(once).toBe(200)
       expect(c.requests()).toBe(2)
       sim.faults.add({ path: "/v2/customers/1", fault: { kind: "status", status: 401 }, times: 2 })
-      const error = yield* withClient({ credentials: c }, (client) => Effect.flip(client.get("/v2/customers/1")))
+      const error = yield* withClient({ credentials: c }, (client) =>
+        Effect.flip(client.get("/v2/customers/1"))
+      )
       expect(error._tag).toBe("TokenRejected")
     })
   )
@@ -156,8 +164,9 @@ describe("CapillaryClient", () => {
 
   it.live("Basic till auth: the documented header is accepted; a wrong password is InvalidCredentials", () =>
     Effect.gen(function* () {
-      const ok = yield* withClient({ credentials: { till: "store.server", password: "server123" } }, (client) =>
-        client.get("/v1.1/customer/get?format=json&mobile=919876543210")
+      const ok = yield* withClient(
+        { credentials: { till: "store.server", password: "server123" } },
+        (client) => client.get("/v1.1/customer/get?format=json&mobile=919876543210")
       )
       expect(ok.status).toBe(200)
       expect(sim.requests.at(-1)?.headers.authorization).toBe(
@@ -176,7 +185,10 @@ describe("CapillaryClient", () => {
       const logged = (layer: Layer.Layer<never>) => {
         const lines: Array<string> = []
         const capture = Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
-        const headers = Headers.fromInput({ "x-cap-api-oauth-token": "secret-token-value", accept: "application/json" })
+        const headers = Headers.fromInput({
+          "x-cap-api-oauth-token": "secret-token-value",
+          accept: "application/json"
+        })
         return Effect.log("request headers", headers).pipe(
           Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
           Effect.provide(layer),

@@ -35,15 +35,25 @@ describe("CapillaryConfig", () => {
 
   it("names the variable to fix", () => {
     expect(errorOf({}).message).toMatch(/CAPILLARY_BASE_URL or CAPILLARY_CLUSTER/)
-    expect(errorOf({ CAPILLARY_CLUSTER: "mars", CAPILLARY_CLIENT_KEY: "k", CAPILLARY_CLIENT_SECRET: "s" }).message).toMatch(
-      /^CAPILLARY_CLUSTER: Unknown cluster/
+    expect(
+      errorOf({ CAPILLARY_CLUSTER: "mars", CAPILLARY_CLIENT_KEY: "k", CAPILLARY_CLIENT_SECRET: "s" }).message
+    ).toMatch(/^CAPILLARY_CLUSTER: Unknown cluster/)
+    expect(
+      errorOf({
+        CAPILLARY_BASE_URL: "http://example.com",
+        CAPILLARY_CLIENT_KEY: "k",
+        CAPILLARY_CLIENT_SECRET: "s"
+      }).field
+    ).toBe("CAPILLARY_BASE_URL")
+    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_KEY: "k" }).message).toMatch(
+      /CAPILLARY_CLIENT_SECRET/
     )
-    expect(errorOf({ CAPILLARY_BASE_URL: "http://example.com", CAPILLARY_CLIENT_KEY: "k", CAPILLARY_CLIENT_SECRET: "s" }).field).toBe(
-      "CAPILLARY_BASE_URL"
+    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_SECRET: "s" }).message).toMatch(
+      /CAPILLARY_CLIENT_KEY/
     )
-    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_KEY: "k" }).message).toMatch(/CAPILLARY_CLIENT_SECRET/)
-    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_SECRET: "s" }).message).toMatch(/CAPILLARY_CLIENT_KEY/)
-    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_TILL_ID: "t" }).message).toMatch(/CAPILLARY_TILL_PASSWORD/)
+    expect(errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_TILL_ID: "t" }).message).toMatch(
+      /CAPILLARY_TILL_PASSWORD/
+    )
     expect(
       errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_TILL_ID: "t", CAPILLARY_TILL_PASSWORD_MD5: "abc" }).field
     ).toBe("CAPILLARY_TILL_PASSWORD_MD5")
@@ -57,8 +67,12 @@ describe("CapillaryConfig", () => {
       }).field
     ).toBe("CAPILLARY_ATTRIBUTION_TYPE")
     expect(
-      errorOf({ CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_KEY: "k", CAPILLARY_CLIENT_SECRET: "s", CAPILLARY_ATTRIBUTION_TYPE: "TILL" })
-        .field
+      errorOf({
+        CAPILLARY_CLUSTER: "eu",
+        CAPILLARY_CLIENT_KEY: "k",
+        CAPILLARY_CLIENT_SECRET: "s",
+        CAPILLARY_ATTRIBUTION_TYPE: "TILL"
+      }).field
     ).toBe("CAPILLARY_ATTRIBUTION_CODE")
   })
 
@@ -70,7 +84,13 @@ describe("CapillaryConfig", () => {
           Effect.provide(Layer.setConfigProvider(ConfigProvider.fromMap(map)))
         )
       )
-    const ok = await read(new Map([["CAPILLARY_CLUSTER", "sea"], ["CAPILLARY_CLIENT_KEY", "k"], ["CAPILLARY_CLIENT_SECRET", "s"]]))
+    const ok = await read(
+      new Map([
+        ["CAPILLARY_CLUSTER", "sea"],
+        ["CAPILLARY_CLIENT_KEY", "k"],
+        ["CAPILLARY_CLIENT_SECRET", "s"]
+      ])
+    )
     expect(Exit.isSuccess(ok) && ok.value).toBe("https://sea.api.capillarytech.com/")
     const bad = await read(new Map([["CAPILLARY_CLUSTER", "sea"]]))
     expect(Exit.isFailure(bad) && JSON.stringify(bad.cause)).toMatch(/CAPILLARY_CLIENT_KEY/)

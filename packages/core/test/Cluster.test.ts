@@ -11,10 +11,21 @@ const left = (e: Either.Either<URL, { _tag: string; message: string }>) => {
 describe("Cluster", () => {
   it("resolves every documented preset", () => {
     expect(right(Cluster.resolve({ cluster: "eu" }))).toBe("https://eu.api.capillarytech.com/")
-    expect(right(Cluster.resolve({ cluster: "north-america" }))).toBe("https://north-america.api.capillarytech.com/")
+    expect(right(Cluster.resolve({ cluster: "north-america" }))).toBe(
+      "https://north-america.api.capillarytech.com/"
+    )
     expect(right(Cluster.resolve({ cluster: "cn" }))).toBe("https://api.capillarytech.cn.com/")
     expect(right(Cluster.resolve({ cluster: "APAC2" }))).toBe("https://apac2.api.capillarytech.com/")
-    expect(Object.keys(Cluster.presets)).toEqual(["apac", "apac2", "eu", "us", "ushc", "sea", "north-america", "cn"])
+    expect(Object.keys(Cluster.presets)).toEqual([
+      "apac",
+      "apac2",
+      "eu",
+      "us",
+      "ushc",
+      "sea",
+      "north-america",
+      "cn"
+    ])
   })
 
   it("accepts any https origin, such as the older intouch hosts", () => {

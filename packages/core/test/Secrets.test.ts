@@ -1,10 +1,10 @@
 import { inspect } from "node:util"
-import { FetchHttpClient } from "@effect/platform"
 import { type Simulator, startSimulator } from "@capauth/testkit"
+import { FetchHttpClient } from "@effect/platform"
 import { Cause, Effect, Either, Exit, Layer, Logger } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as AuthError from "../src/AuthError.ts"
-import { AccessToken, CapillaryClient, CapillaryConfig, TokenManager } from "../src/index.ts"
+import { type AccessToken, CapillaryClient, CapillaryConfig, TokenManager } from "../src/index.ts"
 import { freshClient } from "./support.ts"
 
 const SECRET = "s3cr3t-VALUE-never-printed"
@@ -30,14 +30,17 @@ describe("no secret or token leaks", () => {
     )
     for (const text of renderings(config)) expect(text).not.toContain(SECRET)
     expect(inspect(config)).toContain("<redacted>")
-    const till = Either.getOrThrow(CapillaryConfig.make({ cluster: "eu", credentials: { till: "t", password: SECRET } }))
+    const till = Either.getOrThrow(
+      CapillaryConfig.make({ cluster: "eu", credentials: { till: "t", password: SECRET } })
+    )
     for (const text of renderings(till)) expect(text).not.toContain(SECRET)
   })
 
   it("errors carry no secret, even when the input that failed contained one", () => {
     const bad = CapillaryConfig.make({ cluster: "eu", credentials: { till: "t", passwordMd5: SECRET } })
     expect(Either.isLeft(bad)).toBe(true)
-    for (const text of renderings(Either.isLeft(bad) ? bad.left : undefined)) expect(text).not.toContain(SECRET)
+    for (const text of renderings(Either.isLeft(bad) ? bad.left : undefined))
+      expect(text).not.toContain(SECRET)
     const all = [
       new AuthError.InvalidCredentials({ message: "m", requestId: "r" }),
       new AuthError.AccessDenied({ message: "m" }),
@@ -85,7 +88,11 @@ describe("no secret or token leaks", () => {
     const capture = Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
     sim.faults.add({
       path: "/v3/oauth/token/generate",
-      fault: { kind: "status", status: 500, body: { data: { accessToken: "eyJleak.eyJleak.sig", secret: SECRET } } },
+      fault: {
+        kind: "status",
+        status: 500,
+        body: { data: { accessToken: "eyJleak.eyJleak.sig", secret: SECRET } }
+      },
       times: 4
     })
     const exit = await Effect.runPromiseExit(

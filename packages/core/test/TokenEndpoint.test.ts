@@ -1,5 +1,5 @@
-import { FetchHttpClient } from "@effect/platform"
 import { type Simulator, startSimulator } from "@capauth/testkit"
+import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Exit, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Credentials, TokenEndpoint } from "../src/index.ts"
@@ -45,7 +45,9 @@ describe("TokenEndpoint.processResponse", () => {
 
   it("maps 320001 to InvalidCredentials whatever the HTTP status, keeping the request id", () => {
     for (const status of [200, 400, 401]) {
-      const e = failure(facts(status, { data: null, errors: [{ code: 320001, message: "Invalid client key and secret" }] }))
+      const e = failure(
+        facts(status, { data: null, errors: [{ code: 320001, message: "Invalid client key and secret" }] })
+      )
       expect(e._tag).toBe("InvalidCredentials")
       expect(e.code).toBe(320001)
       expect(e.requestId).toBe("req-1")
@@ -60,11 +62,13 @@ describe("TokenEndpoint.processResponse", () => {
   })
 
   it("maps access-group denial to AccessDenied", () => {
-    expect(failure(facts(403, { data: null, errors: [{ code: 4000, message: "Not authorized" }] }))._tag).toBe(
-      "AccessDenied"
-    )
     expect(
-      failure(facts(200, { data: null, errors: [{ code: 1, message: "insufficient permission to access group" }] }))._tag
+      failure(facts(403, { data: null, errors: [{ code: 4000, message: "Not authorized" }] }))._tag
+    ).toBe("AccessDenied")
+    expect(
+      failure(
+        facts(200, { data: null, errors: [{ code: 1, message: "insufficient permission to access group" }] })
+      )._tag
     ).toBe("AccessDenied")
   })
 
@@ -139,7 +143,9 @@ describe("TokenEndpoint.source over HTTP", () => {
   it("turns a connection failure into TransportError and truncated JSON into MalformedResponse", async () => {
     sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "reset" }, times: 1 })
     const reset = await fetchWith("sample-key", "sample-secret")
-    expect(Exit.isFailure(reset) && reset.cause._tag === "Fail" && reset.cause.error._tag).toBe("TransportError")
+    expect(Exit.isFailure(reset) && reset.cause._tag === "Fail" && reset.cause.error._tag).toBe(
+      "TransportError"
+    )
     sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "truncated-json" }, times: 1 })
     const truncated = await fetchWith("sample-key", "sample-secret")
     expect(Exit.isFailure(truncated) && truncated.cause._tag === "Fail" && truncated.cause.error._tag).toBe(

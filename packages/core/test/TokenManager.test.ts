@@ -89,7 +89,10 @@ describe("TokenManager: refresh windows", () => {
       const tokens = yield* managerFor(sim, client)
       const first = yield* tokens.get
       yield* TestClock.adjust(first.refreshAt - first.obtainedAt)
-      const served = yield* Effect.all(Array.from({ length: 50 }, () => tokens.get), { concurrency: "unbounded" })
+      const served = yield* Effect.all(
+        Array.from({ length: 50 }, () => tokens.get),
+        { concurrency: "unbounded" }
+      )
       expect(served.every((t) => value(t) === value(first))).toBe(true)
       const refreshed = yield* tokens.refresh // joins the background flight; starts none
       expect(value(refreshed)).not.toBe(value(first))
@@ -222,22 +225,26 @@ describe("TokenManager: failures", () => {
     })
   )
 
-  it.scoped("permanent failures fail fast and are remembered: 100 callers in the cooldown cause 1 request", () =>
-    Effect.gen(function* () {
-      const client = freshClient(sim)
-      const tokens = yield* managerFor(sim, { key: client.key, secret: "wrong" })
-      const first = yield* Effect.exit(tokens.get)
-      expect(Exit.isFailure(first) && first.cause._tag === "Fail" && first.cause.error._tag).toBe("InvalidCredentials")
-      const during = yield* Effect.all(
-        Array.from({ length: 100 }, () => Effect.flip(tokens.get)),
-        { concurrency: "unbounded" }
-      )
-      expect(during.every((e) => e._tag === "InvalidCredentials")).toBe(true)
-      expect(client.requests()).toBe(1)
-      yield* TestClock.adjust("30 seconds")
-      yield* Effect.flip(tokens.get)
-      expect(client.requests()).toBe(2)
-    })
+  it.scoped(
+    "permanent failures fail fast and are remembered: 100 callers in the cooldown cause 1 request",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        const tokens = yield* managerFor(sim, { key: client.key, secret: "wrong" })
+        const first = yield* Effect.exit(tokens.get)
+        expect(Exit.isFailure(first) && first.cause._tag === "Fail" && first.cause.error._tag).toBe(
+          "InvalidCredentials"
+        )
+        const during = yield* Effect.all(
+          Array.from({ length: 100 }, () => Effect.flip(tokens.get)),
+          { concurrency: "unbounded" }
+        )
+        expect(during.every((e) => e._tag === "InvalidCredentials")).toBe(true)
+        expect(client.requests()).toBe(1)
+        yield* TestClock.adjust("30 seconds")
+        yield* Effect.flip(tokens.get)
+        expect(client.requests()).toBe(2)
+      })
   )
 
   it.scoped("100 concurrent callers on a cold cache with bad credentials make 1 request", () =>
@@ -292,7 +299,14 @@ describe("TokenManager: scope and observability", () => {
       expect(spans).toEqual(["capauth.token.fetch"])
       const events = [yield* Queue.take(sub), yield* Queue.take(sub)].map((e) => e._tag)
       expect(events).toEqual(["Fetched", "Invalidated"])
-      expect(yield* tokens.stats).toEqual({ fetched: 1, refreshed: 0, reused: 1, invalidated: 1, failed: 0, requests: 1 })
+      expect(yield* tokens.stats).toEqual({
+        fetched: 1,
+        refreshed: 0,
+        reused: 1,
+        invalidated: 1,
+        failed: 0,
+        requests: 1
+      })
       const fetchedAfter = yield* Metric.value(TokenManager.metrics.fetched)
       expect(fetchedAfter.count).toBeGreaterThan(fetchedBefore.count)
     })

@@ -23,7 +23,12 @@ describe("lifecycle.decide (the rules as a table)", () => {
     ["fresh, even during a cooldown", state({ token, failure }), 0, "Serve"],
     ["refresh-ahead", state({ token }), token.refreshAt, "ServeAndRefresh"],
     ["refresh-ahead, flight running", state({ token, flight }), token.refreshAt, "Serve"],
-    ["refresh-ahead, cooling down", state({ token, failure: { ...failure, until: 95_000 } }), token.refreshAt, "Serve"],
+    [
+      "refresh-ahead, cooling down",
+      state({ token, failure: { ...failure, until: 95_000 } }),
+      token.refreshAt,
+      "Serve"
+    ],
     ["stale", state({ token }), token.staleAt, "StartAndJoin"],
     ["stale, flight running", state({ token, flight }), token.staleAt, "Join"],
     ["stale, cooling down", state({ token, failure: { ...failure, until: 200_000 } }), token.staleAt, "Fail"]

@@ -1,5 +1,5 @@
-import { FetchHttpClient } from "@effect/platform"
 import { SAMPLE_CLIENT, type Simulator } from "@capauth/testkit"
+import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Redacted } from "effect"
 import { Credentials, TokenEndpoint, TokenManager } from "../src/index.ts"
 
@@ -9,7 +9,11 @@ let counter = 0
 export const freshClient = (sim: Simulator, overrides: Partial<typeof SAMPLE_CLIENT> = {}) => {
   const key = `client-${++counter}-${Math.random().toString(36).slice(2, 8)}`
   sim.addClient({ ...SAMPLE_CLIENT, key, secret: `${key}-secret`, ...overrides })
-  return { key, secret: overrides.secret ?? `${key}-secret`, requests: () => sim.stats().tokenRequests[key] ?? 0 }
+  return {
+    key,
+    secret: overrides.secret ?? `${key}-secret`,
+    requests: () => sim.stats().tokenRequests[key] ?? 0
+  }
 }
 
 /** A TokenManager over the simulator's real token endpoint (FetchHttpClient), in the test's scope. */

@@ -17,9 +17,14 @@ export interface Authorized {
 }
 
 export interface Authorizer {
-  readonly authorize: (attribution: AuthHeaders.Attribution | undefined) => Effect.Effect<Authorized, AuthError>
+  readonly authorize: (
+    attribution: AuthHeaders.Attribution | undefined
+  ) => Effect.Effect<Authorized, AuthError>
   /** Synchronous warm path: headers if a fresh token is cached (or Basic), else undefined. */
-  readonly unsafeAuthorize: (attribution: AuthHeaders.Attribution | undefined, now: number) => Authorized | undefined
+  readonly unsafeAuthorize: (
+    attribution: AuthHeaders.Attribution | undefined,
+    now: number
+  ) => Authorized | undefined
   readonly invalidate: (authorized: Authorized) => Effect.Effect<void>
   /** Whether a rejection can be cured by fresh credentials (OAuth yes, Basic no). */
   readonly renewable: boolean
@@ -60,7 +65,8 @@ export const oauth = (config: Settings, tokens: TokenManager): Authorizer => {
       const token = tokens.unsafeFresh(now)
       return token === undefined ? undefined : withToken(token, attribution)
     },
-    invalidate: (authorized) => (authorized.token === undefined ? Effect.void : Effect.asVoid(tokens.invalidate(authorized.token))),
+    invalidate: (authorized) =>
+      authorized.token === undefined ? Effect.void : Effect.asVoid(tokens.invalidate(authorized.token)),
     renewable: true
   }
 }

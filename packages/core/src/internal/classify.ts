@@ -19,7 +19,8 @@ export const parseJson = (text: string): unknown => {
   }
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * The status code inside a body, wherever the envelope puts it: v1.1 `response.status.code` (string or
@@ -34,12 +35,15 @@ export const bodyCode = (json: unknown): number | undefined => {
 }
 
 const toCode = (u: unknown): number | undefined => {
-  const n = typeof u === "number" ? u : typeof u === "string" && /^\d+$/.test(u.trim()) ? Number(u) : Number.NaN
+  const n =
+    typeof u === "number" ? u : typeof u === "string" && /^\d+$/.test(u.trim()) ? Number(u) : Number.NaN
   return Number.isFinite(n) ? n : undefined
 }
 
 /** The first entry of a v2/v3 `errors` array, if any. */
-export const firstError = (json: unknown): { code: number | string | undefined; message: string } | undefined => {
+export const firstError = (
+  json: unknown
+): { code: number | string | undefined; message: string } | undefined => {
   if (!isRecord(json) || !Array.isArray(json.errors) || json.errors.length === 0) return undefined
   const e: unknown = json.errors[0]
   if (!isRecord(e)) return { code: undefined, message: "unspecified error" }
@@ -61,7 +65,12 @@ export const retryAfterMillis = (header: string | undefined, date: string | unde
 const retryLater = new Set([461, 521])
 
 /** The transient class of a status, if it has one: 429, 5xx, 461, 521 (4001 comes as 503). */
-export const transientError = (facts: ResponseFacts, now: number, message: string, code?: number | string) => {
+export const transientError = (
+  facts: ResponseFacts,
+  now: number,
+  message: string,
+  code?: number | string
+) => {
   const common = { requestId: facts.requestId, status: facts.status, code }
   if (facts.status === 429) {
     return new Err.RateLimited({
@@ -71,7 +80,10 @@ export const transientError = (facts: ResponseFacts, now: number, message: strin
     })
   }
   if (facts.status >= 500 || retryLater.has(facts.status) || code === 4001) {
-    return new Err.ServiceUnavailable({ ...common, message: `${message}: service unavailable (${facts.status})` })
+    return new Err.ServiceUnavailable({
+      ...common,
+      message: `${message}: service unavailable (${facts.status})`
+    })
   }
   return undefined
 }
@@ -85,7 +97,8 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
   const error = firstError(facts.json)
   if (error !== undefined) {
     const what = `token request refused (code ${String(error.code ?? "none")}): ${error.message}`
-    if (error.code === 320001) return new Err.InvalidCredentials({ ...common, code: error.code, message: what })
+    if (error.code === 320001)
+      return new Err.InvalidCredentials({ ...common, code: error.code, message: what })
     if (error.code === 4000 || /access group|permission|access is denied/i.test(error.message)) {
       return new Err.AccessDenied({ ...common, code: error.code, message: what })
     }
@@ -101,7 +114,11 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
   const transient = transientError(facts, now, "token request failed", code)
   if (transient !== undefined) return transient
   if (facts.status === 401) {
-    return new Err.InvalidCredentials({ ...common, code, message: "token request refused (401): invalid credentials" })
+    return new Err.InvalidCredentials({
+      ...common,
+      code,
+      message: "token request refused (401): invalid credentials"
+    })
   }
   if (facts.status === 403) {
     return new Err.AccessDenied({ ...common, code, message: "token request refused (403): access denied" })

@@ -25,7 +25,8 @@ export type Decision<Flight> =
   | { readonly _tag: "StartAndJoin" }
   | { readonly _tag: "Fail"; readonly error: AuthError }
 
-const coolingDown = <F>(state: State<F>, now: number) => state.failure !== undefined && now < state.failure.until
+const coolingDown = <F>(state: State<F>, now: number) =>
+  state.failure !== undefined && now < state.failure.until
 
 export const decide = <Flight>(state: State<Flight>, now: number): Decision<Flight> => {
   const { token, flight } = state

@@ -4,7 +4,10 @@
  */
 export const excerpt = (text: string, max = 120): string => {
   const masked = text
-    .replace(/("(?:secret|accessToken|access_token|refresh_token|token|password|key|client_secret)"\s*:\s*)"[^"]*"/gi, '$1"<redacted>"')
+    .replace(
+      /("(?:secret|accessToken|access_token|refresh_token|token|password|key|client_secret)"\s*:\s*)"[^"]*"/gi,
+      '$1"<redacted>"'
+    )
     .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<redacted>")
     .replace(/[A-Za-z0-9+/_=-]{32,}/g, "<redacted>")
   return masked.length > max ? `${masked.slice(0, max)}…` : masked

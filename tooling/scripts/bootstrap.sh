@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# From nothing to installed: the workspace's npm packages (Deno's binary comes from the npm registry too).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tooling/scripts/pnpm.sh install
