@@ -86,6 +86,12 @@ export interface CapillaryPromiseClient {
   readonly token: () => Promise<TokenInfo>
   /** Stops background work; the process can exit. Idempotent. */
   readonly close: () => Promise<void>
+  /**
+   * Compare-and-invalidate: drop the current token only if it is `token` (its value, or its
+   * `AccessToken.fingerprint`); true if it was dropped. A token broker uses this when a browser worker
+   * reports that Capillary refused the token it was handed.
+   */
+  readonly invalidate: (token: Redacted.Redacted<string> | { readonly fingerprint: string }) => Promise<boolean>
   /** Counters of the token lifecycle. */
   readonly stats: () => Promise<TokenManager.TokenStats>
   /** Listen to lifecycle events; returns an unsubscribe function. */
@@ -278,6 +284,20 @@ export const make = (
         remainingMillis: AccessToken.remainingMillis(token, now()),
         claims: token.claims
       }
+    },
+    invalidate: async (token) => {
+      await ready()
+      return run(
+        Effect.flatMap(TokenManager.TokenManager, (tokens) =>
+          Effect.flatMap(tokens.get, (current) => {
+            const same =
+              "fingerprint" in token
+                ? AccessToken.fingerprint(current) === token.fingerprint
+                : AccessToken.sameValue(current, token)
+            return same ? tokens.invalidate(current) : Effect.succeed(false)
+          })
+        )
+      )
     },
     stats: async () => {
       await ready()
