@@ -206,7 +206,14 @@ const noTokenForTill: TokenManager.Service = {
   invalidate: () => Effect.succeed(false),
   events: Stream.empty,
   subscribe: /* @__PURE__ */ Effect.flatMap(PubSub.unbounded<TokenManager.TokenEvent>(), PubSub.subscribe),
-  stats: /* @__PURE__ */ Effect.succeed({ fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }),
+  stats: /* @__PURE__ */ Effect.succeed({
+    fetched: 0,
+    refreshed: 0,
+    reused: 0,
+    invalidated: 0,
+    failed: 0,
+    requests: 0
+  }),
   unsafeFresh: () => undefined
 }
 

@@ -60,7 +60,9 @@ export interface CapillaryConfig {
 }
 
 /** The service tag. */
-export const CapillaryConfig = /* @__PURE__ */ Context.GenericTag<CapillaryConfig>("@capauth/core/CapillaryConfig")
+export const CapillaryConfig = /* @__PURE__ */ Context.GenericTag<CapillaryConfig>(
+  "@capauth/core/CapillaryConfig"
+)
 
 /** Validate user input. */
 export const make = (input: Input = {}): Either.Either<CapillaryConfig, ConfigError> =>

@@ -23,8 +23,9 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Queue from "effect/Queue"
 import type * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
+import * as Scope from "effect/Scope"
 import ky, { type KyInstance } from "ky"
 import * as AccessToken from "./AccessToken.ts"
 import {
@@ -91,7 +92,9 @@ export interface CapillaryPromiseClient {
    * `AccessToken.fingerprint`); true if it was dropped. A token broker uses this when a browser worker
    * reports that Capillary refused the token it was handed.
    */
-  readonly invalidate: (token: Redacted.Redacted<string> | { readonly fingerprint: string }) => Promise<boolean>
+  readonly invalidate: (
+    token: Redacted.Redacted<string> | { readonly fingerprint: string }
+  ) => Promise<boolean>
   /** Counters of the token lifecycle. */
   readonly stats: () => Promise<TokenManager.TokenStats>
   /** Listen to lifecycle events; returns an unsubscribe function. */
@@ -148,14 +151,32 @@ export const make = (
 
   let closed = false
   let authorizer: Authorizer.Authorizer | undefined
-  let tokens: TokenManager.Service | undefined
+  // One subscription, made before the first token request can be sent, fans events out to listeners:
+  // a listener added at any time sees every event from then on, and none is lost to a race.
+  const listeners = new Set<(event: TokenManager.TokenEvent) => void>()
+  let starting: Promise<Authorizer.Authorizer> | undefined
+  const start = async () => {
+    const service = await run(TokenManager.TokenManager)
+    const events = await runtime.runPromise(
+      Effect.flatMap(Scope.make(), (scope) => Scope.extend(service.subscribe, scope))
+    )
+    runtime.runFork(
+      Effect.forever(
+        Effect.flatMap(Queue.take(events), (event) =>
+          Effect.sync(() => {
+            for (const listener of listeners) listener(event)
+          })
+        )
+      )
+    )
+    authorizer = Authorizer.make(config, service)
+    return authorizer
+  }
   const ready = async () => {
     if (closed) throw new ConfigError({ message: "this capauth client is closed" })
-    if (authorizer === undefined) {
-      tokens = await run(TokenManager.TokenManager)
-      authorizer = Authorizer.make(config, tokens)
-    }
-    return authorizer
+    if (authorizer !== undefined) return authorizer
+    starting ??= start()
+    return starting
   }
 
   const attributionOf = (input: AttributionInput | undefined) => {
@@ -304,12 +325,8 @@ export const make = (
       return run(Effect.flatMap(TokenManager.TokenManager, (t) => t.stats))
     },
     onEvent: (listener) => {
-      const fiber = runtime.runFork(
-        Effect.flatMap(TokenManager.TokenManager, (t) =>
-          Stream.runForEach(t.events, (e) => Effect.sync(() => listener(e)))
-        )
-      )
-      return () => void runtime.runFork(fiber.interruptAsFork(fiber.id()))
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
     },
     close: async () => {
       if (closed) return

@@ -95,14 +95,20 @@ export const processResponse = (
 }
 
 /** Map a transport failure (no response) to `TransportError`. */
-export const transportError = (e: HttpClientError.HttpClientError | Err.AuthError): Err.AuthError =>
+export const transportError = (
+  e: HttpClientError.HttpClientError | Err.AuthError,
+  origin = "the token endpoint"
+): Err.AuthError =>
   e._tag === "RequestError"
-    ? new Err.TransportError({ reason: "Network", message: `token request failed to send (${e.reason})` })
+    ? new Err.TransportError({
+        reason: "Network",
+        message: `token request to ${origin} failed to send (${e.reason})`
+      })
     : e._tag === "ResponseError"
       ? new Err.TransportError({
           reason: "Network",
           status: e.response.status,
-          message: `token response failed (${e.reason})`
+          message: `token response from ${origin} failed (${e.reason})`
         })
       : e
 
@@ -134,7 +140,7 @@ export const source = (
               message: `token request timed out after ${Duration.format(timeout)}`
             })
         }),
-        Effect.mapError(transportError)
+        Effect.mapError((e) => transportError(e, baseUrl.origin))
       )
       return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
     })

@@ -110,14 +110,18 @@ export class TokenManager extends Context.Tag("@capauth/core/TokenManager")<Toke
 
 /** The lifecycle counters, for Prometheus or OpenTelemetry exporters. */
 export const metrics = {
-  fetched: /* @__PURE__ */ Metric.counter("capauth_token_fetched_total", { description: "tokens obtained from the source" }),
+  fetched: /* @__PURE__ */ Metric.counter("capauth_token_fetched_total", {
+    description: "tokens obtained from the source"
+  }),
   refreshed: /* @__PURE__ */ Metric.counter("capauth_token_refreshed_total", {
     description: "tokens obtained ahead of expiry"
   }),
   invalidated: /* @__PURE__ */ Metric.counter("capauth_token_invalidated_total", {
     description: "tokens dropped after a rejection"
   }),
-  failed: /* @__PURE__ */ Metric.counter("capauth_token_failed_total", { description: "token flights that failed" })
+  failed: /* @__PURE__ */ Metric.counter("capauth_token_failed_total", {
+    description: "token flights that failed"
+  })
 }
 
 type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>

@@ -1,0 +1,92 @@
+/** Help texts, kept apart from the commands so `--help` loads nothing heavy. */
+import { program } from "./Io.ts"
+
+export const main = `${program}: the capauth sample app and team CLI
+
+Usage: ${program} [command] [options]
+
+Commands:
+  demo                     (default) guided demo on an embedded simulator: token, burst, 498 recovery,
+                           Basic auth, summary. Needs no credentials.
+  token                    obtain a token; show its expiry and claims (the value only with --reveal)
+  call METHOD PATH         one authenticated request, like curl (--data JSON for a body)
+  web                      serve the browser demo and print its URL
+  help [command]           show help (same as --help)
+
+Target of token, call and web: the cluster named by the CAPILLARY_* variables (CAPILLARY_CLUSTER or
+CAPILLARY_BASE_URL, CAPILLARY_CLIENT_KEY and CAPILLARY_CLIENT_SECRET, or CAPILLARY_TILL_ID with
+CAPILLARY_TILL_PASSWORD); when none is set, an embedded simulator (a note on stderr says so).
+
+Exit codes: 0 success · 1 runtime failure (refused credentials, network, HTTP error) · 2 usage or config error
+
+Run "${program} <command> --help" for a command's options.
+`
+
+export const demo = `Usage: capauth-sample [demo] [--burst N] [--wave N]
+
+A guided tour of capauth on an embedded Capillary simulator (no credentials needed, nothing leaves 127.0.0.1):
+  1. obtain a token with createCapillaryClient() and show its claims and remaining lifetime
+  2. fire a burst of concurrent POST /v1.1/customer/add calls: one token request serves them all
+  3. the server expires the token mid-run: the calls that get 498 are renewed and replayed transparently;
+     then it revokes the token: the 401 is recovered the same way
+  4. a Basic-auth call with a till's credentials
+  5. a summary table (token requests, API calls, 498s recovered, Basic call status, elapsed)
+
+Options:
+  --burst N     concurrent calls in step 2 (default 50, max 1000)
+  --wave N      concurrent calls that meet the expired token in step 3 (default 10, max 1000)
+  -h, --help    show this help
+
+Colours only on a terminal, and never when NO_COLOR is set.
+`
+
+export const token = `Usage: capauth-sample token [--reveal] [--json] [--simulator]
+
+Obtain an OAuth token and show when it expires and its claims. The token value stays hidden unless you
+pass --reveal.
+
+Options:
+  --reveal      also print the token value (it is a credential: keep it out of logs and tickets)
+  --json        print one JSON object instead of text
+  --simulator   use the embedded simulator even if CAPILLARY_* variables are set
+  -h, --help    show this help
+
+Target: the cluster named by CAPILLARY_CLUSTER or CAPILLARY_BASE_URL with CAPILLARY_CLIENT_KEY and
+CAPILLARY_CLIENT_SECRET; with no CAPILLARY_* variable set, an embedded simulator (a note on stderr says so).
+`
+
+export const call = `Usage: capauth-sample call METHOD PATH [--data JSON] [-H "Name: value"]... [--json] [--simulator]
+
+Send one authenticated request, like curl: capauth adds the token (obtained, cached and renewed for you) and
+the attribution headers. The response body goes to stdout (JSON pretty-printed); the status line to stderr.
+
+Arguments:
+  METHOD        GET, POST, PUT, PATCH, DELETE or HEAD
+  PATH          a path on the API host, starting with /, e.g. "/v1.1/customer/get?format=json&mobile=919876543210"
+
+Options:
+  -d, --data JSON        request body (sent as application/json); must be valid JSON
+  -H, --header "N: v"    an extra request header (repeatable); capauth's auth headers cannot be overridden
+  --json                 print {"status", "requestId", "body"} as one JSON object
+  --simulator            use the embedded simulator even if CAPILLARY_* variables are set
+  -h, --help             show this help
+
+Exit code 1 when the response status is 400 or more (the body is still printed).
+
+Examples:
+  capauth-sample call GET "/v1.1/customer/get?format=json&mobile=919876543210"
+  capauth-sample call POST "/v1.1/customer/add?format=json" --data '{"root":{"customer":[{"mobile":"919000000001"}]}}'
+`
+
+export const web = `Usage: capauth-sample web [--port N] [--simulator]
+
+Serve the browser demo: a page whose (Shared)Worker gets tokens from a broker in this process, so the secret
+never reaches the browser. Prints the URL, then serves until Ctrl-C.
+
+Options:
+  --port N      port to listen on (default: a free one)
+  --simulator   use the embedded simulator even if CAPILLARY_* variables are set
+  -h, --help    show this help
+
+Target: the CAPILLARY_* cluster when set; otherwise an embedded simulator.
+`
