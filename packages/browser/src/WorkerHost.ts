@@ -21,6 +21,7 @@
  * ```
  * @since 0.1.0
  */
+import * as AccessToken from "@capauth/core/AccessToken"
 import { type AuthError, ConfigError, TransportError } from "@capauth/core/AuthError"
 import * as CapillaryClient from "@capauth/core/CapillaryClient"
 import * as TokenEndpoint from "@capauth/core/TokenEndpoint"
@@ -60,21 +61,24 @@ export interface Port {
   close?: () => void
 }
 
-/** Header sent to the broker when the API refused the token it handed out (see `brokerSource`). */
-export const renewHeader = "x-capauth-renew"
+/**
+ * Header sent to the broker when the API refused the token it handed out: the token's fingerprint
+ * (`AccessToken.fingerprint`), so the broker can compare-and-invalidate without the token travelling back.
+ */
+export const rejectedTokenHeader = "x-capauth-rejected-token"
 
 /**
  * A `TokenSource` over a broker speaking Capillary's token envelope (`TokenBroker` of `@capauth/node`):
- * `{"data":{"accessToken","ttlSeconds"},"errors":null}`, decoded by core's `TokenEndpoint`. When `renew()`
- * says the last token was refused by the API (498/401), the request carries `x-capauth-renew: 1`, so a broker
- * that caches server-side knows not to hand the same token back.
+ * `{"data":{"accessToken","ttlSeconds"},"errors":null}`, decoded by core's `TokenEndpoint`. When `rejected()`
+ * names a token the API refused (498/401), the request carries its fingerprint in `x-capauth-rejected-token`, so
+ * a broker that caches server-side drops that token (if still current) instead of handing it back.
  */
 export const brokerSource = (
   url: URL,
   options?: {
     readonly headers?: Readonly<Record<string, string>>
     readonly timeoutMillis?: number
-    readonly renew?: () => boolean
+    readonly rejected?: () => string | undefined
   }
 ): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (http) => {
@@ -83,10 +87,12 @@ export const brokerSource = (
       HttpClientRequest.acceptJson,
       HttpClientRequest.setHeaders(options?.headers ?? {})
     )
-    const renewing = HttpClientRequest.setHeader(request, renewHeader, "1")
     const fetch = Effect.gen(function* () {
       const sentAt = yield* Clock.currentTimeMillis
-      const facts = yield* http.execute(options?.renew?.() === true ? renewing : request).pipe(
+      const rejected = options?.rejected?.()
+      const outgoing =
+        rejected === undefined ? request : HttpClientRequest.setHeader(request, rejectedTokenHeader, rejected)
+      const facts = yield* http.execute(outgoing).pipe(
         Effect.flatMap(TokenEndpoint.readFacts),
         Effect.timeoutFail({
           duration: timeout,
@@ -138,11 +144,11 @@ interface Runtime {
 const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (event: WireEvent) => void) =>
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient
-    let refused = false // the API refused a token since the last broker request
-    const renew = () => {
-      const was = refused
-      refused = false
-      return was
+    let refused: string | undefined // fingerprint of a token the API refused since the last broker request
+    const rejected = () => {
+      const fingerprint = refused
+      refused = undefined
+      return fingerprint
     }
     const source =
       options.tokenProvider !== undefined
@@ -151,7 +157,7 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
           ? yield* brokerSource(config.brokerUrl, {
               headers: config.brokerHeaders,
               timeoutMillis: config.tokenTimeoutMillis,
-              renew
+              rejected
             })
           : yield* Effect.fail(
               new ConfigError({
@@ -169,7 +175,7 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
       ...tokens,
       invalidate: (token) =>
         Effect.tap(tokens.invalidate(token), (dropped) => {
-          if (dropped) refused = true
+          if (dropped) refused = AccessToken.fingerprint(token)
         })
     }
     const client = CapillaryClient.fromTokenManager(http, config, tracked)

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { createCapillaryClient } from "@capauth/node"
 import * as TokenBroker from "@capauth/node/TokenBroker"
-import { SAMPLE_CLIENT, SAMPLE_CUSTOMER, type Simulator, startSimulator } from "@capauth/testkit"
+import { SAMPLE_CLIENT, type Simulator, startSimulator } from "@capauth/testkit"
 import * as esbuild from "esbuild"
 import { type Browser, chromium } from "playwright-core"
 
@@ -56,7 +56,7 @@ export interface Bench {
   readonly origin: string
   /** Broker requests answered, counted by the broker's route. */
   readonly brokerRequests: () => number
-  /** Broker requests that carried the renew hint. */
+  /** Broker requests that reported a refused token (by fingerprint). */
   readonly renewRequests: () => number
   readonly browser: Browser
   /** Every token the simulator issued so far. */
@@ -64,37 +64,15 @@ export interface Bench {
   readonly close: () => Promise<void>
 }
 
-/**
- * `TokenBroker` over `createCapillaryClient`, honouring the worker's renew hint: the broker's client only learns
- * a token expired by using it, so on `x-capauth-renew` it makes one cheap API call first (which, on 498,
- * renews its token), then hands out the token. See the report: TokenBroker itself does not renew.
- */
+/** The real `TokenBroker` over `createCapillaryClient`, as an app would mount it. */
 const makeBroker = (sim: Simulator) => {
   const cap = createCapillaryClient({
     baseUrl: sim.url,
     credentials: { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
   })
-  let renew: Promise<unknown> | undefined
-  const client: typeof cap = Object.assign(Object.create(cap) as typeof cap, {
-    token: async () => {
-      if (renew !== undefined) await renew
-      return cap.token()
-    }
-  })
   const broker = TokenBroker.make({
-    client,
-    authorize: (request) => {
-      if (request.headers.get("x-test-deny") === "1") return false
-      if (request.headers.get("x-capauth-renew") === "1") {
-        renew ??= cap
-          .fetch(`/v1.1/customer/get?format=json&mobile=${SAMPLE_CUSTOMER.mobile}`)
-          .then((r) => r.arrayBuffer())
-          .finally(() => {
-            renew = undefined
-          })
-      }
-      return true
-    }
+    client: cap,
+    authorize: (request) => request.headers.get("x-test-deny") !== "1"
   })
   return { broker, cap }
 }
@@ -117,7 +95,7 @@ export const startBench = async (): Promise<Bench> => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     if (path === "/broker") {
       brokerCount++
-      if (req.headers["x-capauth-renew"] === "1") renewCount++
+      if (req.headers[TokenBroker.rejectedTokenHeader] !== undefined) renewCount++
       return broker.node(req, res)
     }
     const js = files.get(path)

@@ -174,7 +174,7 @@ export const make = (
   }
   const ready = async () => {
     if (closed) throw new ConfigError({ message: "this capauth client is closed" })
-    if (authorizer !== undefined) return authorizer
+    if (authorizer !== undefined) return authorizer // the warm path stays one check: closed, then cached
     starting ??= start()
     return starting
   }
@@ -187,7 +187,7 @@ export const make = (
   }
 
   const authorize = async (attribution: AuthHeaders.Attribution | undefined) => {
-    const auth = authorizer ?? (await ready())
+    const auth = await ready()
     return auth.unsafeAuthorize(attribution, now()) ?? (await run(auth.authorize(attribution)))
   }
 
@@ -255,7 +255,7 @@ export const make = (
       }
       return { authorized, ...(await judge(response)) }
     }
-    const auth = authorizer ?? (await ready())
+    const auth = await ready()
     const first = await send(await authorize(attribution))
     const renew = (first.verdict === "expired" || first.verdict === "rejected") && auth.renewable
     if (!renew) return settle(first, false)

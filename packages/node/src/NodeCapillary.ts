@@ -29,9 +29,12 @@ export const layer = (
 ): Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =>
   CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layer(input)), Layer.provide(httpLayer))
 
-/** The authenticated client and its token manager from the `CAPILLARY_*` environment variables. */
-export const layerConfig: Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =
-  CapillaryClient.layer.pipe(
-    Layer.provide(Layer.effect(CapillaryConfig.CapillaryConfig, CapillaryConfig.fromEnv(env))),
-    Layer.provide(httpLayer)
-  )
+/**
+ * The authenticated client and its token manager from the `CAPILLARY_*` variables, read through Effect's
+ * current `ConfigProvider` (by default `process.env`; `Layer.setConfigProvider` to read elsewhere).
+ * A missing or invalid variable fails the layer with a `ConfigError` naming it.
+ */
+export const layerConfig: Layer.Layer<
+  CapillaryClient.CapillaryClient | TokenManager.TokenManager,
+  ConfigError
+> = CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layerConfig), Layer.provide(httpLayer))

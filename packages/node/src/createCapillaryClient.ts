@@ -29,5 +29,7 @@ export type { CapillaryPromiseClient, CapRequestInit, TokenInfo } from "@capauth
 export type CapillaryClientOptions = CapillaryConfig.Input
 
 /** Create a client. Throws `ConfigError` at once if the options (or environment) are incomplete. */
-export const createCapillaryClient = (options?: CapillaryClientOptions): PromiseClient.CapillaryPromiseClient =>
+export const createCapillaryClient = (
+  options?: CapillaryClientOptions
+): PromiseClient.CapillaryPromiseClient =>
   PromiseClient.make(options, { httpLayer: NodeCapillary.httpLayer, env: NodeCapillary.env })

@@ -9,4 +9,6 @@ export {
   createCapillaryClient,
   type TokenInfo
 } from "./createCapillaryClient.ts"
+export * as FileTokenStore from "./FileTokenStore.ts"
 export * as NodeCapillary from "./NodeCapillary.ts"
+export * as TokenBroker from "./TokenBroker.ts"

@@ -14,7 +14,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
-import { renewHeader } from "@capauth/browser/WorkerHost"
 import { createCapillaryClient } from "@capauth/node"
 import * as TokenBroker from "@capauth/node/TokenBroker"
 
@@ -79,31 +78,10 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
   })
   const mobile = options.mobile ?? "919876543210"
   let brokerRequests = 0
-  // TokenBroker hands out its client's cached token; when the worker says the API refused it, one cheap call
-  // lets the server-side client meet the expiry and renew first.
-  let renewing: Promise<unknown> | undefined
-  const client: typeof cap = Object.assign(Object.create(cap) as typeof cap, {
-    token: async () => {
-      if (renewing !== undefined) await renewing
-      return cap.token()
-    }
-  })
   const broker = TokenBroker.make({
-    client,
+    client: cap,
     // A real app checks its session here. The demo serves only its own pages (and their workers).
-    authorize: (request) => {
-      if (request.headers.get("sec-fetch-site") !== "same-origin") return false
-      if (request.headers.get(renewHeader) === "1") {
-        renewing ??= cap
-          .fetch(`/v1.1/customer/get?format=json&mobile=${mobile}`)
-          .then((r) => r.arrayBuffer())
-          .catch(() => undefined)
-          .finally(() => {
-            renewing = undefined
-          })
-      }
-      return true
-    }
+    authorize: (request) => request.headers.get("sec-fetch-site") === "same-origin"
   })
 
   const json = (res: ServerResponse, body: unknown) => {

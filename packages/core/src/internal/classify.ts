@@ -31,6 +31,7 @@ export const bodyCode = (json: unknown): number | undefined => {
   const response = json.response
   if (isRecord(response) && isRecord(response.status)) return toCode(response.status.code)
   if (json.errorCode !== undefined) return toCode(json.errorCode)
+  if (Array.isArray(json.errors) && isRecord(json.errors[0])) return toCode(json.errors[0].code)
   return undefined
 }
 

@@ -1,0 +1,137 @@
+/**
+ * A `TokenStore` in a local file, so a token survives restarts (CLIs, cron jobs, serverless warm starts) and is
+ * shared by processes of one machine. Opt-in: the file holds the token in clear, protected by file mode
+ * `0600` (owner only). Writes are atomic: the new content goes to a temp file in the same directory
+ * (`<file>.<pid>.<random>.tmp`, mode `0600`, fsynced) which is then renamed over the file, so a crash
+ * mid-write leaves the old file or the new one, never a partial one. An unreadable or corrupt file reads as
+ * empty (the manager then asks Capillary).
+ *
+ * Several processes writing at once: last writer wins per file; the manager re-reads before fetching, so
+ * the worst case is one extra token request. Within a process, writes are serialised.
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient, FileTokenStore } from "@capauth/node"
+ *
+ * const cap = createCapillaryClient({
+ *   cluster: "eu",
+ *   credentials: { key, secret },
+ *   tokenStore: FileTokenStore.make(`${process.env.HOME}/.cache/capauth/tokens.json`)
+ * })
+ * ```
+ * @since 0.1.0
+ */
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as nodePath from "node:path"
+import { type AccessToken, TokenStore } from "@capauth/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+
+interface FileShape {
+  readonly version: 1
+  readonly tokens: Record<string, TokenStore.StoredToken>
+}
+
+const empty = (): FileShape => ({ version: 1, tokens: {} })
+
+const isMissing = (error: unknown) => (error as { code?: unknown } | null)?.code === "ENOENT"
+
+/** Parse the file's text; anything unexpected reads as empty. */
+export const parse = (text: string): FileShape => {
+  try {
+    const json = JSON.parse(text) as Partial<FileShape> | null
+    if (json === null || typeof json !== "object" || json.version !== 1) return empty()
+    const tokens = json.tokens
+    return tokens !== null && typeof tokens === "object" ? { version: 1, tokens: { ...tokens } } : empty()
+  } catch {
+    return empty()
+  }
+}
+
+/** The temp file name used for an atomic write of `path` (same directory, so `rename` is atomic). */
+export const tempPath = (path: string): string =>
+  `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`
+
+const fail = (what: string, path: string) => (cause: unknown) =>
+  new TokenStore.TokenStoreError({
+    message: `token file ${what} failed (${path}): ${(cause as { code?: string })?.code ?? "error"}`,
+    cause
+  })
+
+/** A token store in the file at `path` (created with its directory on first write). */
+export const make = (path: string): TokenStore.TokenStore => {
+  const file = nodePath.resolve(path)
+  // Serialise this process's read-modify-write cycles so none overwrites another's entry.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <A>(task: () => Promise<A>): Promise<A> => {
+    const next = queue.then(task, task)
+    queue = next.catch(() => undefined)
+    return next
+  }
+
+  const read = async (): Promise<FileShape> => {
+    try {
+      return parse(await fs.readFile(file, "utf8"))
+    } catch (error) {
+      if (isMissing(error)) return empty()
+      throw error
+    }
+  }
+
+  const write = async (content: FileShape): Promise<void> => {
+    await fs.mkdir(nodePath.dirname(file), { recursive: true, mode: 0o700 })
+    const temp = tempPath(file)
+    const handle = await fs.open(temp, "wx", 0o600)
+    try {
+      await handle.writeFile(JSON.stringify(content), "utf8")
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await fs.rename(temp, file)
+    } catch (error) {
+      await fs.rm(temp, { force: true })
+      throw error
+    }
+  }
+
+  const update = (mutate: (content: FileShape) => boolean) =>
+    serial(async () => {
+      const content = await read()
+      if (mutate(content)) await write(content)
+    })
+
+  return {
+    get: (key) =>
+      Effect.tryPromise({
+        try: async () => {
+          const stored = (await read()).tokens[key]
+          return stored === undefined ? Option.none<AccessToken.AccessToken>() : TokenStore.decode(stored)
+        },
+        catch: fail("read", file)
+      }),
+    set: (key, token) =>
+      Effect.tryPromise({
+        try: () =>
+          update((content) => {
+            content.tokens[key] = TokenStore.encode(token)
+            return true
+          }),
+        catch: fail("write", file)
+      }),
+    remove: (key, value) =>
+      Effect.tryPromise({
+        try: () =>
+          update((content) => {
+            // Compare-and-delete: only if the entry still holds the token the caller dropped.
+            if (content.tokens[key]?.value !== Redacted.value(value)) return false
+            delete content.tokens[key]
+            return true
+          }),
+        catch: fail("delete", file)
+      })
+  }
+}
