@@ -3,6 +3,7 @@
 # Extra arguments go to the sample CLI: `bash tooling/scripts/sample.sh token --reveal`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tooling/scripts/env.sh
 bash tooling/scripts/bootstrap.sh >/dev/null
 if [[ $# -eq 0 ]]; then set -- demo; fi
 exec node_modules/.bin/tsx apps/sample/src/main.ts "$@"

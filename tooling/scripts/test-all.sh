@@ -5,6 +5,7 @@
 # Ends with one line "N passed, N failed" summed over every runner.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source tooling/scripts/env.sh
 export TURBO_TELEMETRY_DISABLED=1 CI="${CI:-true}" FORCE_COLOR=0 NO_COLOR=1 CAPAUTH_NODE_VERSION="$(node --version)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
