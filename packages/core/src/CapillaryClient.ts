@@ -27,8 +27,10 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientErrors from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -64,26 +66,55 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
   (response.headers["content-type"] ?? "").toLowerCase().includes("json")
 
 /**
- * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body is read once, judged,
- * and handed back as a fresh response over the same bytes, so the caller can still read it in any form.
+ * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body is read once, judged, and
+ * the caller gets the same response serving that text to every body accessor (`text`, `json`, `stream`, …).
  */
 export const inspect = (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<
-  { verdict: Verdict; response: HttpClientResponse.HttpClientResponse },
-  HttpClientError.ResponseError
-> => {
+): Effect.Effect<{ verdict: Verdict; response: HttpClientResponse.HttpClientResponse }, HttpClientError.ResponseError> => {
   const status = response.status
   if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
     return Effect.succeed({ verdict: verdict(status, undefined), response })
   }
-  return Effect.map(response.text, (text) => ({
-    verdict: verdict(status, parseJson(text)),
-    response: HttpClientResponse.fromWeb(
-      response.request,
-      new Response(status === 204 || status === 304 ? null : text, { status, headers: response.headers })
-    )
-  }))
+  return Effect.map(response.text, (text) => {
+    const json = parseJson(text)
+    return { verdict: verdict(status, json), response: peeked(response, text, json) }
+  })
+}
+
+/**
+ * The response with its body already read: everything else is the original (prototype delegation), the body
+ * accessors serve the text, so no second web `Response` is built and the JSON is parsed once.
+ */
+const peeked = (
+  response: HttpClientResponse.HttpClientResponse,
+  text: string,
+  json: unknown
+): HttpClientResponse.HttpClientResponse => {
+  const decodeError = (cause: unknown) =>
+    new HttpClientErrors.ResponseError({ request: response.request, response, reason: "Decode", cause })
+  const bytes = () => new TextEncoder().encode(text)
+  return Object.create(response, {
+    text: { get: () => Effect.succeed(text) },
+    json: {
+      get: () =>
+        json !== undefined || text === ""
+          ? Effect.succeed(json)
+          : Effect.try({ try: () => JSON.parse(text) as unknown, catch: decodeError })
+    },
+    arrayBuffer: { get: () => Effect.sync(() => bytes().buffer as ArrayBuffer) },
+    stream: { get: () => Stream.suspend(() => Stream.succeed(bytes())) },
+    urlParamsBody: {
+      get: () => Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })
+    },
+    formData: {
+      get: () =>
+        Effect.tryPromise({
+          try: () => new Response(text, { headers: response.headers as Record<string, string> }).formData(),
+          catch: decodeError
+        })
+    }
+  }) as HttpClientResponse.HttpClientResponse
 }
 
 const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>

@@ -286,7 +286,7 @@ describe("TokenManager: scope and observability", () => {
       const fetchedBefore = yield* Metric.value(TokenManager.metrics.fetched)
       const probe: TokenSource.TokenSource = {
         id: "probe",
-        fetch: Effect.flatMap(Effect.currentSpan, (span) => {
+        fetch: Effect.flatMap(Effect.orDie(Effect.currentSpan), (span) => {
           spans.push(span.name)
           return Effect.map(inner.get, (t) => ({ value: t.value, sentAt: t.obtainedAt, ttlSeconds: 3600 }))
         })

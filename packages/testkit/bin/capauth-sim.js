@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// Plain-JS launcher: Node 20 cannot run TypeScript, so use the built dist when present, else load the
-// TypeScript source through tsx.
+// Plain-JS launcher: Node 20 cannot run TypeScript. In this repository (src/ present) always run the source
+// through tsx, so a stale dist/ can never win; a published package ships dist/ only and runs that.
 import { existsSync } from "node:fs"
 
-const built = new URL("../dist/cli.js", import.meta.url)
+const source = new URL("../src/cli.ts", import.meta.url)
 let cli
-if (existsSync(built)) {
-  cli = await import(built.href)
-} else {
+if (existsSync(source)) {
   const { register } = await import("tsx/esm/api")
   register()
-  cli = await import("../src/cli.ts")
+  cli = await import(source.href)
+} else {
+  cli = await import(new URL("../dist/cli.js", import.meta.url).href)
 }
 await cli.main(process.argv.slice(2))
