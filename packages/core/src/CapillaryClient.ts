@@ -71,7 +71,10 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
  */
 export const inspect = (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<{ verdict: Verdict; response: HttpClientResponse.HttpClientResponse }, HttpClientError.ResponseError> => {
+): Effect.Effect<
+  { verdict: Verdict; response: HttpClientResponse.HttpClientResponse },
+  HttpClientError.ResponseError
+> => {
   const status = response.status
   if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
     return Effect.succeed({ verdict: verdict(status, undefined), response })
