@@ -9,4 +9,6 @@ DENO="node_modules/deno/deno"
 [ -x "$DENO" ] || DENO="node_modules/.bin/deno"
 export DENO_DIR="${DENO_DIR:-$ROOT/.deno}"
 export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+# Trust the machine's CA store too (as npm and Node do): a TLS-inspecting proxy's CA lives there.
+export DENO_TLS_CA_STORE="${DENO_TLS_CA_STORE:-system,mozilla}"
 exec "$(realpath "$DENO")" "$@"
