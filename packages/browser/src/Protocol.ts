@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { TokenEvent } from "@capauth/core/TokenManager"
 import type { Input } from "./BrowserConfig.ts"
 
 /** A token's timeline, local clock ms. Never its value. */
@@ -28,22 +29,9 @@ export interface WireError {
   readonly retryAfterMillis?: number | undefined
 }
 
-/** Lifecycle events, as `TokenManager` publishes them (errors as data). */
+/** Lifecycle events, as `TokenManager` publishes them, with the error of `Failed` as plain data. */
 export type WireEvent =
-  | {
-      readonly _tag: "Fetched"
-      readonly expiresAt: number
-      readonly lifetimeMillis: number
-      readonly ahead: boolean
-    }
-  | { readonly _tag: "Adopted"; readonly expiresAt: number }
-  | { readonly _tag: "Invalidated" }
-  | {
-      readonly _tag: "Retrying"
-      readonly attempt: number
-      readonly delayMillis: number
-      readonly error: string
-    }
+  | Exclude<TokenEvent, { readonly _tag: "Failed" }>
   | { readonly _tag: "Failed"; readonly error: WireError; readonly cooldownMillis: number }
 
 export type ToWorker =
