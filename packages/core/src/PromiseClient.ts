@@ -197,15 +197,10 @@ export const make = (
       return { verdict: verdict(status, undefined), response }
     if (!(response.headers.get("content-type") ?? "").toLowerCase().includes("json"))
       return { verdict: "ok", response }
-    // Read the JSON body once to look for 498 inside it, then hand the caller a response over the same text.
+    // Read the JSON body once to look for 498 inside it; the caller gets the same Response serving that text.
     const text = await response.text()
-    const copy = new Response(status === 204 || status === 304 ? null : text, {
-      status,
-      statusText: response.statusText,
-      headers: response.headers
-    })
-    Object.defineProperty(copy, "url", { value: response.url })
-    return { verdict: verdict(status, parseJson(text)), response: copy }
+    const json = parseJson(text)
+    return { verdict: verdict(status, json), response: buffered(response, text, json) }
   }
 
   const replayable = (body: unknown) =>
@@ -335,6 +330,43 @@ export const make = (
     }
   }
   return client
+}
+
+/**
+ * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read: every body
+ * accessor serves `text`. Cheaper than a second `Response` per reply, and the JSON is parsed once.
+ */
+const buffered = (response: Response, text: string, json: unknown): Response => {
+  const bytes = () => new TextEncoder().encode(text)
+  let used = false
+  let stream: ReadableStream<Uint8Array> | null | undefined
+  const once = <A>(read: () => A): Promise<A> => {
+    if (used) return Promise.reject(new TypeError("Body has already been consumed."))
+    used = true
+    return Promise.resolve().then(read)
+  }
+  return Object.defineProperties(response, {
+    bodyUsed: { get: () => used },
+    body: { get: () => (used ? null : (stream ??= new Response(text).body)) },
+    text: { value: () => once(() => text) },
+    json: { value: () => once(() => (json !== undefined || text === "" ? json : JSON.parse(text))) },
+    arrayBuffer: { value: () => once(() => bytes().buffer) },
+    bytes: { value: () => once(bytes) },
+    blob: { value: () => once(() => new Blob([text], { type: response.headers.get("content-type") ?? "" })) },
+    formData: { value: () => once(() => new Response(text, { headers: response.headers }).formData()) },
+    clone: {
+      value: () => {
+        if (used) throw new TypeError("Response body is already used")
+        const copy = new Response(text, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers
+        })
+        Object.defineProperty(copy, "url", { value: response.url })
+        return copy
+      }
+    }
+  })
 }
 
 const hasHeader = (headers: HeadersInit | undefined, name: string) =>

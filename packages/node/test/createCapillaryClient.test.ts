@@ -197,6 +197,24 @@ describe("createCapillaryClient: the facade over real HTTP", () => {
     expect(tokenRequests()).toBe(before)
   })
 
+  it("returns a standard Response whose body reads in any form after the expiry check", async () => {
+    const cap = client()
+    const first = await cap.fetch("/v2/customers/1")
+    expect(first).toBeInstanceOf(Response)
+    expect(first.url).toBe(`${sim.url}/v2/customers/1`)
+    expect(first.headers.get("content-type")).toMatch(/json/)
+    expect(first.bodyUsed).toBe(false)
+    const copy = first.clone()
+    expect(((await first.json()) as { id: number }).id).toBe(1)
+    expect(first.bodyUsed).toBe(true)
+    await expect(first.text()).rejects.toThrow(TypeError)
+    expect(JSON.parse(await copy.text()).id).toBe(1)
+    const second = await cap.fetch("/v2/customers/1")
+    expect(JSON.parse(await new Response(second.body).text()).id).toBe(1)
+    const third = await cap.fetch("/v2/customers/1")
+    expect(JSON.parse(new TextDecoder().decode(await third.arrayBuffer())).id).toBe(1)
+  })
+
   it("close() is idempotent; a closed client refuses token() and every call, warm or cold", async () => {
     const cap = client()
     await cap.fetch("/v2/customers/1")
