@@ -347,7 +347,13 @@ const buffered = (response: Response, text: string, json: unknown): Response => 
   }
   return Object.defineProperties(response, {
     bodyUsed: { get: () => used },
-    body: { get: () => (used ? null : (stream ??= new Response(text).body)) },
+    body: {
+      get: () => {
+        if (used) return null
+        stream ??= new Response(text).body
+        return stream
+      }
+    },
     text: { value: () => once(() => text) },
     json: { value: () => once(() => (json !== undefined || text === "" ? json : JSON.parse(text))) },
     arrayBuffer: { value: () => once(() => bytes().buffer) },
