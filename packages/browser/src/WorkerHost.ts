@@ -87,24 +87,11 @@ export const brokerSource = (
       HttpClientRequest.acceptJson,
       HttpClientRequest.setHeaders(options?.headers ?? {})
     )
-    const fetch = Effect.gen(function* () {
-      const sentAt = yield* Clock.currentTimeMillis
+    const fetch = Effect.suspend(() => {
       const rejected = options?.rejected?.()
       const outgoing =
         rejected === undefined ? request : HttpClientRequest.setHeader(request, rejectedTokenHeader, rejected)
-      const facts = yield* http.execute(outgoing).pipe(
-        Effect.flatMap(TokenEndpoint.readFacts),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new TransportError({
-              reason: "Timeout",
-              message: `broker request timed out after ${Duration.format(timeout)}`
-            })
-        }),
-        Effect.mapError(TokenEndpoint.transportError)
-      )
-      return yield* TokenEndpoint.processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
+      return TokenEndpoint.fetchToken(http, outgoing, timeout, url.origin)
     })
     return { id: `broker:${url.origin}${url.pathname}`, fetch }
   })

@@ -40,7 +40,7 @@ import * as Err from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { parseJson, type Verdict, verdict } from "./internal/classify.ts"
+import { parseJson, type Verdict, verdict, verdictError } from "./internal/classify.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
@@ -124,34 +124,6 @@ const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
   request.headers[AuthHeaders.names.attributionType] !== undefined ||
   request.headers[AuthHeaders.names.attributionCode] !== undefined
 
-const failure = (
-  v: Verdict,
-  response: HttpClientResponse.HttpClientResponse,
-  renewed: boolean
-): Err.AuthError => {
-  const common = { requestId: response.headers[AuthHeaders.names.requestId], status: response.status }
-  switch (v) {
-    case "expired":
-      return new Err.TokenExpired({
-        ...common,
-        code: 498,
-        message: renewed
-          ? "token expired again right after renewal"
-          : "token expired and the request cannot be replayed"
-      })
-    case "rejected":
-      return renewed
-        ? new Err.TokenRejected({
-            ...common,
-            code: 401,
-            message: "token rejected (401) again right after renewal"
-          })
-        : new Err.InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
-    default:
-      return new Err.AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
-  }
-}
-
 /** Client settings that do not depend on where credentials come from. */
 export type Settings = Authorizer.Settings
 
@@ -175,16 +147,16 @@ export const make = (
   const base = config.baseUrl.origin
   const send = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.gen(function* () {
-      const authorized = yield* authorizer.authorize(hasAttribution(request) ? undefined : config.attribution)
-      const headers = hasAttribution(request) ? withoutAttribution(authorized.headers) : authorized.headers
-      const response = yield* http.execute(HttpClientRequest.setHeaders(request, headers))
+      const authorized = yield* authorizer.authorize(hasAttribution(request) ? null : undefined)
+      const response = yield* http.execute(HttpClientRequest.setHeaders(request, authorized.headers))
       return { authorized, ...(yield* inspect(response)) }
     })
 
-  const judged = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean) =>
-    v === "ok" || (v === "forbidden" && !config.mapForbidden)
-      ? Effect.succeed(response)
-      : Effect.fail(failure(v, response, renewed))
+  const judged = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean) => {
+    const requestId = response.headers[AuthHeaders.names.requestId]
+    const error = verdictError(v, { requestId, status: response.status }, renewed, config.mapForbidden)
+    return error === undefined ? Effect.succeed(response) : Effect.fail(error)
+  }
 
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError | Err.AuthError, never>(
     (requestEffect) =>
@@ -199,18 +171,8 @@ export const make = (
         })
       ),
     (request) =>
-      Effect.succeed(HttpClientRequest.prependUrl(request, request.url.startsWith("/") ? base : ""))
+      Effect.succeed(request.url.startsWith("/") ? HttpClientRequest.prependUrl(request, base) : request)
   )
-}
-
-const withoutAttribution = (headers: Record<string, string>) => {
-  const {
-    [AuthHeaders.names.attributionType]: _type,
-    [AuthHeaders.names.attributionCode]: _code,
-    [AuthHeaders.names.legacyTillCode]: _legacy,
-    ...rest
-  } = headers
-  return rest
 }
 
 /** A `TokenManager` for the configured credentials (for a till, one that explains there is no token). */

@@ -28,22 +28,12 @@ import type * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import ky, { type KyInstance } from "ky"
 import * as AccessToken from "./AccessToken.ts"
-import {
-  AccessDenied,
-  type AuthError,
-  ConfigError,
-  InvalidCredentials,
-  isAuthError,
-  isTransient,
-  TokenExpired,
-  TokenRejected,
-  TransportError
-} from "./AuthError.ts"
+import { type AuthError, ConfigError, isAuthError, isTransient, TransportError } from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { parseJson, type Verdict, verdict } from "./internal/classify.ts"
+import { parseJson, type Verdict, verdict, verdictError } from "./internal/classify.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** A per-request attribution override. */
@@ -186,10 +176,9 @@ export const make = (
     return checked.right
   }
 
-  const authorize = async (attribution: AuthHeaders.Attribution | undefined) => {
-    const auth = await ready()
-    return auth.unsafeAuthorize(attribution, now()) ?? (await run(auth.authorize(attribution)))
-  }
+  /** Headers for one request: synchronously when a fresh token is cached, else after the shared flight. */
+  const authorize = async (auth: Authorizer.Authorizer, attribution: Authorizer.AttributionChoice) =>
+    auth.unsafeAuthorize(attribution, now()) ?? (await run(auth.authorize(attribution)))
 
   const judge = async (response: Response): Promise<{ verdict: Verdict; response: Response }> => {
     const status = response.status
@@ -232,15 +221,14 @@ export const make = (
         requestInit = { ...rest, body: await new Response(rest.body).arrayBuffer() }
       }
     }
-    const explicitAttribution = hasHeader(requestInit.headers, AuthHeaders.names.attributionType)
+    // One Headers per request: the caller's, plus ours. A renewed attempt only replaces the credential.
+    const headers = new Headers(requestInit.headers)
+    const choice = headers.has(AuthHeaders.names.attributionType) ? null : attribution
     const send = async (authorized: Authorizer.Authorized) => {
-      const headers = new Headers(requestInit.headers)
       for (const [name, value] of Object.entries(authorized.headers)) {
-        // Credentials always come from us; attribution and content headers the caller set are kept.
+        // Credentials always come from us; content headers the caller set are kept.
         const credential = name === AuthHeaders.names.oauthToken || name === AuthHeaders.names.authorization
-        const callerSetIt =
-          headers.has(name) || (explicitAttribution && name.startsWith("x-cap-api-attribution"))
-        if (credential || !callerSetIt) headers.set(name, value)
+        if (credential || !headers.has(name)) headers.set(name, value)
       }
       let response: Response
       try {
@@ -251,31 +239,18 @@ export const make = (
       return { authorized, ...(await judge(response)) }
     }
     const auth = await ready()
-    const first = await send(await authorize(attribution))
+    const first = await send(await authorize(auth, choice))
     const renew = (first.verdict === "expired" || first.verdict === "rejected") && auth.renewable
     if (!renew) return settle(first, false)
     await run(auth.invalidate(first.authorized)) // only that token: a fresher one stays
-    return settle(await send(await authorize(attribution)), true)
+    return settle(await send(await authorize(auth, choice)), true)
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
-    const common = {
-      requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
-      status: response.status
-    }
-    if (v === "ok" || (v === "forbidden" && !config.mapForbidden)) return response
-    if (v === "expired")
-      throw new TokenExpired({ ...common, code: 498, message: "token expired again right after renewal" })
-    if (v === "rejected") {
-      throw renewed
-        ? new TokenRejected({
-            ...common,
-            code: 401,
-            message: "token rejected (401) again right after renewal"
-          })
-        : new InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
-    }
-    throw new AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
+    const requestId = response.headers.get(AuthHeaders.names.requestId) ?? undefined
+    const error = verdictError(v, { requestId, status: response.status }, renewed, config.mapForbidden)
+    if (error !== undefined) throw error
+    return response
   }
 
   const client: CapillaryPromiseClient = {
@@ -288,7 +263,9 @@ export const make = (
         shouldRetry: ({ error }) => (isAuthError(error) && !isTransient(error) ? false : undefined)
       }
     }),
-    headers: async (opts) => ({ ...(await authorize(attributionOf(opts?.attribution))).headers }),
+    headers: async (opts) => ({
+      ...(await authorize(await ready(), attributionOf(opts?.attribution))).headers
+    }),
     token: async () => {
       await ready()
       const token = await run(Effect.flatMap(TokenManager.TokenManager, (t) => t.get))
@@ -374,6 +351,3 @@ const buffered = (response: Response, text: string, json: unknown): Response => 
     }
   })
 }
-
-const hasHeader = (headers: HeadersInit | undefined, name: string) =>
-  headers !== undefined && new Headers(headers).has(name)

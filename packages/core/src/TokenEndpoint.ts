@@ -118,31 +118,47 @@ export interface SourceOptions {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
+/**
+ * Send one token request and decode the envelope: `sentAt` read from `Clock` just before sending, a timeout,
+ * transport failures named after `origin`. Shared by every source that speaks this envelope (Capillary's
+ * endpoint, and the token broker a browser worker asks).
+ */
+export const fetchToken = (
+  http: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.Duration,
+  origin: string
+): Effect.Effect<IssuedToken, Err.AuthError> =>
+  Effect.gen(function* () {
+    const sentAt = yield* Clock.currentTimeMillis
+    const facts = yield* http.execute(request).pipe(
+      Effect.flatMap(readFacts),
+      Effect.scoped,
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new Err.TransportError({
+            reason: "Timeout",
+            message: `token request to ${origin} timed out after ${Duration.format(timeout)}`
+          })
+      }),
+      Effect.mapError((e) => transportError(e, origin))
+    )
+    return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
+  })
+
 /** Capillary's token/generate as a `TokenSource`, using the `HttpClient` in context. */
 export const source = (
   baseUrl: URL,
   client: OAuthClient,
   options?: SourceOptions
 ): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (http) => {
-    const timeout = Duration.decode(options?.timeout ?? "10 seconds")
-    const req = request(baseUrl, client)
-    const fetch = Effect.gen(function* () {
-      const sentAt = yield* Clock.currentTimeMillis
-      const facts = yield* http.execute(req).pipe(
-        Effect.flatMap(readFacts),
-        Effect.scoped,
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new Err.TransportError({
-              reason: "Timeout",
-              message: `token request timed out after ${Duration.format(timeout)}`
-            })
-        }),
-        Effect.mapError((e) => transportError(e, baseUrl.origin))
-      )
-      return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
-    })
-    return { id: `capillary:${baseUrl.host}:${client.key}`, fetch }
-  })
+  Effect.map(HttpClient.HttpClient, (http) => ({
+    id: `capillary:${baseUrl.host}:${client.key}`,
+    fetch: fetchToken(
+      http,
+      request(baseUrl, client),
+      Duration.decode(options?.timeout ?? "10 seconds"),
+      baseUrl.origin
+    )
+  }))

@@ -143,8 +143,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     let consecutiveFailures = 0
     const stats = { fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }
 
-    const setToken = (token: AccessToken.AccessToken | undefined) => {
-      state = { ...state, token }
+    /** Replace the cached token (and the pre-built `Effect.succeed` the warm path hands out). */
+    const setToken = (token: AccessToken.AccessToken | undefined, rest?: Partial<State<Flight>>) => {
+      state = { ...state, ...rest, token }
       served = token === undefined ? undefined : Effect.succeed(token)
     }
 
@@ -267,8 +268,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       )
 
     const onSuccess = (token: AccessToken.AccessToken) => {
-      setToken(token)
-      state = { ...state, flight: undefined, failure: undefined }
+      setToken(token, { flight: undefined, failure: undefined })
       consecutiveFailures = 0
     }
 

@@ -84,6 +84,10 @@ export interface Route {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined)
 
+/** `value[key]` when `value` is an object, else undefined: request bodies are untrusted JSON. */
+const at = (value: unknown, key: string | number): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string | number, unknown>)[key] : undefined
+
 // v1.1 answers an unknown customer inside a success-shaped HTTP 200 with body code 500 and item code 1012.
 const v11NotFound = (): SimReply =>
   json(200, {
@@ -120,16 +124,25 @@ const v2Customer = (c: Customer) => ({
 })
 
 /** Fields of a v2 profile, read leniently. */
-const fromV2Profile = (profile: any): Omit<Customer, "id"> => {
-  const ids: any[] = Array.isArray(profile?.identifiers) ? profile.identifiers : []
-  const ident = (t: string) => str(ids.find((i) => i?.type === t)?.value)
+const fromV2Profile = (profile: unknown): Omit<Customer, "id"> => {
+  const identifiers = at(profile, "identifiers")
+  const ids: ReadonlyArray<unknown> = Array.isArray(identifiers) ? identifiers : []
+  const ident = (t: string) =>
+    str(
+      at(
+        ids.find((i) => at(i, "type") === t),
+        "value"
+      )
+    )
   const out: { -readonly [K in keyof Customer]?: Customer[K] } = {}
   const mobile = ident("mobile")
   const email = ident("email")
   if (mobile) out.mobile = mobile
   if (email) out.email = email
-  if (str(profile?.firstName)) out.firstname = profile.firstName
-  if (str(profile?.lastName)) out.lastname = profile.lastName
+  const firstname = str(at(profile, "firstName"))
+  const lastname = str(at(profile, "lastName"))
+  if (firstname) out.firstname = firstname
+  if (lastname) out.lastname = lastname
   return out
 }
 
@@ -143,15 +156,25 @@ export const ROUTES: readonly Route[] = [
     needed: "write",
     jsonBody: true,
     handle: (ctx) => {
-      const raw = (ctx.body as any)?.root?.customer
-      const list: any[] = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : []
-      if (list.length === 0 || !list.every((c) => str(c?.mobile) ?? str(c?.email) ?? str(c?.external_id))) {
+      const raw = at(at(ctx.body, "root"), "customer")
+      const list: ReadonlyArray<unknown> = Array.isArray(raw)
+        ? raw
+        : raw && typeof raw === "object"
+          ? [raw]
+          : []
+      if (
+        list.length === 0 ||
+        !list.every((c) => str(at(c, "mobile")) ?? str(at(c, "email")) ?? str(at(c, "external_id")))
+      ) {
         return json(400, errorBody("v1.1", 400, "root.customer needs mobile, email or external_id"))
       }
       const writeId = ctx.core.recordWrite(ctx)
       const added = list.map((c) => {
         const fields: { -readonly [K in keyof Customer]?: Customer[K] } = {}
-        for (const k of ["mobile", "email", "firstname", "lastname"] as const) if (str(c[k])) fields[k] = c[k]
+        for (const k of ["mobile", "email", "firstname", "lastname"] as const) {
+          const value = str(at(c, k))
+          if (value) fields[k] = value
+        }
         return v11Customer(ctx.core.customers.upsert(fields), "Customer successfully added")
       })
       return json(200, { response: { status: V11_SUCCESS, customers: { customer: added }, writeId } })
@@ -187,7 +210,7 @@ export const ROUTES: readonly Route[] = [
     needed: "write",
     jsonBody: true,
     handle: (ctx) => {
-      const profile = (ctx.body as any)?.profiles?.[0]
+      const profile = at(at(ctx.body, "profiles"), 0)
       if (typeof profile !== "object" || profile === null) {
         return json(400, errorBody("v2", 400, "profiles[0] is required"))
       }

@@ -16,15 +16,16 @@ export interface Authorized {
   readonly token: AccessToken | undefined
 }
 
+/**
+ * Which attribution headers to send: `undefined` for the configured default, an attribution to override it,
+ * `null` for none (the request carries its own).
+ */
+export type AttributionChoice = AuthHeaders.Attribution | null | undefined
+
 export interface Authorizer {
-  readonly authorize: (
-    attribution: AuthHeaders.Attribution | undefined
-  ) => Effect.Effect<Authorized, AuthError>
+  readonly authorize: (attribution: AttributionChoice) => Effect.Effect<Authorized, AuthError>
   /** Synchronous warm path: headers if a fresh token is cached (or Basic), else undefined. */
-  readonly unsafeAuthorize: (
-    attribution: AuthHeaders.Attribution | undefined,
-    now: number
-  ) => Authorized | undefined
+  readonly unsafeAuthorize: (attribution: AttributionChoice, now: number) => Authorized | undefined
   readonly invalidate: (authorized: Authorized) => Effect.Effect<void>
   /** Whether a rejection can be cured by fresh credentials (OAuth yes, Basic no). */
   readonly renewable: boolean
@@ -36,27 +37,28 @@ export type Settings = Pick<CapillaryConfig, "baseUrl" | "attribution" | "legacy
 export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer =>
   config.credentials._tag === "Till" ? basic(config, config.credentials) : oauth(config, tokens)
 
+const chosen = (config: Settings, attribution: AttributionChoice) =>
+  attribution === null ? undefined : (attribution ?? config.attribution)
+
 export const basic = (config: Settings, till: Till): Authorizer => {
   const options: AuthHeaders.Options = { legacyTillHeader: config.legacyTillHeader }
-  {
-    const authorization = AuthHeaders.basicAuthorization(till)
-    const basic = (attribution: AuthHeaders.Attribution | undefined): Authorized => ({
-      headers: AuthHeaders.basic(authorization, attribution ?? config.attribution, options),
-      token: undefined
-    })
-    return {
-      authorize: (attribution) => Effect.sync(() => basic(attribution)),
-      unsafeAuthorize: basic,
-      invalidate: () => Effect.void,
-      renewable: false
-    }
+  const authorization = AuthHeaders.basicAuthorization(till)
+  const headersFor = (attribution: AttributionChoice): Authorized => ({
+    headers: AuthHeaders.basic(authorization, chosen(config, attribution), options),
+    token: undefined
+  })
+  return {
+    authorize: (attribution) => Effect.sync(() => headersFor(attribution)),
+    unsafeAuthorize: headersFor,
+    invalidate: () => Effect.void,
+    renewable: false
   }
 }
 
 export const oauth = (config: Settings, tokens: TokenManager): Authorizer => {
   const options: AuthHeaders.Options = { legacyTillHeader: config.legacyTillHeader }
-  const withToken = (token: AccessToken, attribution: AuthHeaders.Attribution | undefined): Authorized => ({
-    headers: AuthHeaders.oauth(token.value, attribution ?? config.attribution, options),
+  const withToken = (token: AccessToken, attribution: AttributionChoice): Authorized => ({
+    headers: AuthHeaders.oauth(token.value, chosen(config, attribution), options),
     token
   })
   return {

@@ -140,3 +140,41 @@ export const verdict = (status: number, json: unknown): Verdict => {
   const code = status === 498 || status === 401 || status === 403 ? status : bodyCode(json)
   return code === 498 ? "expired" : code === 401 ? "rejected" : code === 403 ? "forbidden" : "ok"
 }
+
+/**
+ * What the caller gets for a verdict, the same for the Effect middleware and the Promise facade: `undefined`
+ * to pass the response through, or the error. `renewed`: this response answered a request replayed with a new
+ * token, so a second expiry or rejection is final.
+ */
+export const verdictError = (
+  v: Verdict,
+  response: { readonly requestId: string | undefined; readonly status: number },
+  renewed: boolean,
+  mapForbidden: boolean
+): Err.AuthError | undefined => {
+  const common = { requestId: response.requestId, status: response.status }
+  switch (v) {
+    case "ok":
+      return undefined
+    case "forbidden":
+      return mapForbidden
+        ? new Err.AccessDenied({ ...common, code: 403, message: "access denied (403) for this resource" })
+        : undefined
+    case "expired":
+      return new Err.TokenExpired({
+        ...common,
+        code: 498,
+        message: renewed
+          ? "token expired again right after renewal"
+          : "token expired and the request cannot be replayed"
+      })
+    case "rejected":
+      return renewed
+        ? new Err.TokenRejected({
+            ...common,
+            code: 401,
+            message: "token rejected (401) again right after renewal"
+          })
+        : new Err.InvalidCredentials({ ...common, code: 401, message: "credentials rejected (401)" })
+  }
+}
