@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Redacted from "effect/Redacted"
 import { ConfigError } from "./AuthError.ts"
 import type { Till } from "./Credentials.ts"
@@ -54,10 +54,10 @@ const typeSet: ReadonlySet<string> = new Set(attributionTypes)
 export const attribution = (input: {
   readonly type?: string | undefined
   readonly code: string
-}): Either.Either<Attribution, ConfigError> => {
+}): Result.Result<Attribution, ConfigError> => {
   const type = (input.type ?? "TILL").toUpperCase()
   if (!typeSet.has(type)) {
-    return Either.left(
+    return Result.fail(
       new ConfigError({
         field: "attribution.type",
         message: `attribution.type "${String(input.type).slice(0, 40)}" is not one of ${attributionTypes.join(", ")}`
@@ -65,11 +65,11 @@ export const attribution = (input: {
     )
   }
   if (typeof input.code !== "string" || input.code.trim() === "") {
-    return Either.left(
+    return Result.fail(
       new ConfigError({ field: "attribution.code", message: "attribution.code must be non-empty" })
     )
   }
-  return Either.right({ type: type as AttributionType, code: input.code })
+  return Result.succeed({ type: type as AttributionType, code: input.code })
 }
 
 /** Options shaping the headers of one request. */

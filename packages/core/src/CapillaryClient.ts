@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { CapillaryClient, CapillaryConfig } from "@capauth/core"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const program = Effect.gen(function* () {
@@ -24,13 +24,12 @@
  * ```
  * @since 0.1.0
  */
-import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientErrors from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as UrlParams from "@effect/platform/UrlParams"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as UrlParams from "effect/http/UrlParams"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -45,10 +44,10 @@ import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** The authenticated client: relative URLs resolve against the configured base URL. */
-export class CapillaryClient extends Context.Tag("@capauth/core/CapillaryClient")<
+export class CapillaryClient extends Context.Service<
   CapillaryClient,
   HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError>
->() {}
+>()("@capauth/core/CapillaryClient") {}
 
 /** Attribute one request to a till or store, overriding the configured default. */
 export const attribute =
@@ -73,7 +72,7 @@ export const inspect = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<
   { verdict: Verdict; response: HttpClientResponse.HttpClientResponse },
-  HttpClientError.ResponseError
+  HttpClientError.HttpClientError
 > => {
   const status = response.status
   if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
@@ -95,7 +94,9 @@ const peeked = (
   json: unknown
 ): HttpClientResponse.HttpClientResponse => {
   const decodeError = (cause: unknown) =>
-    new HttpClientErrors.ResponseError({ request: response.request, response, reason: "Decode", cause })
+    new HttpClientError.HttpClientError({
+      reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
+    })
   const bytes = () => new TextEncoder().encode(text)
   return Object.create(response, {
     text: { get: () => Effect.succeed(text) },
@@ -164,7 +165,7 @@ export const make = (
         Effect.flatMap(send(request), (first) => {
           const retry = (first.verdict === "expired" || first.verdict === "rejected") && authorizer.renewable
           if (!retry || request.body._tag === "Stream") return judged(first.verdict, first.response, false)
-          return Effect.zipRight(
+          return Effect.andThen(
             authorizer.invalidate(first.authorized),
             Effect.flatMap(send(request), (second) => judged(second.verdict, second.response, true))
           )
@@ -180,7 +181,7 @@ export const tokenManagerLayer: Layer.Layer<
   TokenManager.TokenManager,
   never,
   HttpClient.HttpClient | CapillaryConfig
-> = Layer.scoped(
+> = Layer.effect(
   TokenManager.TokenManager,
   Effect.gen(function* () {
     const config = yield* CapillaryConfig
@@ -214,9 +215,9 @@ const noTokenForTill: TokenManager.Service = {
 }
 
 /** The Effect-side redaction of the token header in logs and inspected headers. */
-export const layerRedactHeaders: Layer.Layer<never> = /* @__PURE__ */ Layer.fiberRefLocallyScopedWith(
-  Headers.currentRedactedNames,
-  (names) => [...names, ...redactedHeaders]
+export const layerRedactHeaders: Layer.Layer<never> = /* @__PURE__ */ Layer.effect(
+  Headers.CurrentRedactedNames,
+  Effect.map(Headers.CurrentRedactedNames, (names) => [...names, ...redactedHeaders])
 )
 
 /**

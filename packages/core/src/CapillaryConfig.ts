@@ -10,7 +10,7 @@
  *   cluster: "eu",
  *   credentials: { key: "my-key", secret: "my-secret" },
  *   attribution: { type: "TILL", code: "store.till1" }
- * }) // Either<CapillaryConfig, ConfigError>
+ * }) // Result<CapillaryConfig, ConfigError>
  * ```
  * @since 0.1.0
  */
@@ -18,7 +18,7 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { RefreshPolicy } from "./AccessToken.ts"
@@ -60,20 +60,18 @@ export interface CapillaryConfig {
 }
 
 /** The service tag. */
-export const CapillaryConfig = /* @__PURE__ */ Context.GenericTag<CapillaryConfig>(
-  "@capauth/core/CapillaryConfig"
-)
+export const CapillaryConfig = /* @__PURE__ */ Context.Service<CapillaryConfig>("@capauth/core/CapillaryConfig")
 
 /** Validate user input. */
-export const make = (input: Input = {}): Either.Either<CapillaryConfig, ConfigError> =>
-  Either.gen(function* () {
+export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigError> =>
+  Result.gen(function* () {
     const baseUrl = yield* Cluster.resolve({ cluster: input.cluster, baseUrl: input.baseUrl })
     const credentials = yield* Credentials.fromInput(input.credentials)
     const attribution =
       input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
     const timeout = input.tokenTimeoutMillis ?? 10_000
     if (!(timeout > 0)) {
-      return yield* Either.left(
+      return yield* Result.fail(
         new ConfigError({
           field: "tokenTimeoutMillis",
           message: "tokenTimeoutMillis must be a positive number"
@@ -118,7 +116,7 @@ fieldToVar.credentials = "CAPILLARY_CLIENT_KEY"
  */
 export const inputFromEnv = (
   lookup: (name: EnvVar) => string | undefined
-): Either.Either<Input, ConfigError> => {
+): Result.Result<Input, ConfigError> => {
   const read = (name: EnvVar) => {
     const value = lookup(name)?.trim()
     return value === undefined || value === "" ? undefined : value
@@ -131,7 +129,7 @@ export const inputFromEnv = (
   const baseUrl = read("CAPILLARY_BASE_URL")
   const cluster = read("CAPILLARY_CLUSTER")
   const missing = (name: EnvVar, why: string) =>
-    Either.left(new ConfigError({ field: name, message: `${name} ${why}` }))
+    Result.fail(new ConfigError({ field: name, message: `${name} ${why}` }))
   if (baseUrl === undefined && cluster === undefined) {
     return missing("CAPILLARY_BASE_URL", "or CAPILLARY_CLUSTER must be set (e.g. CAPILLARY_CLUSTER=eu)")
   }
@@ -161,7 +159,7 @@ export const inputFromEnv = (
   if (type !== undefined && code === undefined) {
     return missing("CAPILLARY_ATTRIBUTION_CODE", "must be set when CAPILLARY_ATTRIBUTION_TYPE is")
   }
-  return Either.right({
+  return Result.succeed({
     baseUrl,
     cluster,
     credentials,
@@ -179,12 +177,12 @@ export const blameEnv = (error: ConfigError): ConfigError => {
 /** Validated config from environment variables. */
 export const fromEnv = (
   lookup: (name: EnvVar) => string | undefined
-): Either.Either<CapillaryConfig, ConfigError> =>
-  Either.mapLeft(Either.flatMap(inputFromEnv(lookup), make), blameEnv)
+): Result.Result<CapillaryConfig, ConfigError> =>
+  Result.mapError(Result.flatMap(inputFromEnv(lookup), make), blameEnv)
 
 /** A layer from a validated input. */
 export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =>
-  Layer.effect(CapillaryConfig, make(input))
+  Layer.effect(CapillaryConfig, Effect.fromResult(make(input)))
 
 /** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider`. */
 export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
@@ -192,11 +190,11 @@ export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE
   Effect.gen(function* () {
     const values = new Map<EnvVar, string>()
     for (const name of Object.keys(envVars) as Array<EnvVar>) {
-      const value = yield* Effect.orElseSucceed(Config.option(Config.string(name)), () =>
+      const value = yield* Effect.orElseSucceed(Config.option(Config.String(name)), () =>
         Option.none<string>()
       )
       if (Option.isSome(value)) values.set(name, value.value)
     }
-    return yield* fromEnv((name) => values.get(name))
+    return yield* Effect.fromResult(fromEnv((name) => values.get(name)))
   })
 )

@@ -4,12 +4,12 @@
  * @example
  * ```ts
  * import { Cluster } from "@capauth/core"
- * Cluster.resolve({ cluster: "eu" })          // Either.right(URL("https://eu.api.capillarytech.com"))
- * Cluster.resolve({ baseUrl: "http://x.com" }) // Either.left(ConfigError: http is allowed only on loopback)
+ * Cluster.resolve({ cluster: "eu" })          // Result.succeed(URL("https://eu.api.capillarytech.com"))
+ * Cluster.resolve({ baseUrl: "http://x.com" }) // Result.fail(ConfigError: http is allowed only on loopback)
  * ```
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 
 /** The documented API hosts. The same host serves v1.1, v2 and v3. */
@@ -36,17 +36,17 @@ const isLoopback = (hostname: string): boolean =>
  * Validate a base URL: any `https:` origin, or `http:` on loopback only (the simulator). Paths, queries and
  * credentials in the URL are refused so requests cannot silently go somewhere unexpected.
  */
-export const parseBaseUrl = (input: string, field = "baseUrl"): Either.Either<URL, ConfigError> => {
+export const parseBaseUrl = (input: string, field = "baseUrl"): Result.Result<URL, ConfigError> => {
   let url: URL
   try {
     url = new URL(input)
   } catch {
-    return Either.left(
+    return Result.fail(
       new ConfigError({ field, message: `${field} is not a valid URL: "${excerpt(input)}"` })
     )
   }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-    return Either.left(
+    return Result.fail(
       new ConfigError({
         field,
         message: `${field} must use https: (http: is allowed only for loopback hosts such as 127.0.0.1), got ${url.origin}`
@@ -54,32 +54,32 @@ export const parseBaseUrl = (input: string, field = "baseUrl"): Either.Either<UR
     )
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return Either.left(
+    return Result.fail(
       new ConfigError({ field, message: `${field} must be an https: URL, got ${url.protocol}` })
     )
   }
   if (url.username !== "" || url.password !== "") {
-    return Either.left(new ConfigError({ field, message: `${field} must not embed a username or password` }))
+    return Result.fail(new ConfigError({ field, message: `${field} must not embed a username or password` }))
   }
   if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
-    return Either.left(
+    return Result.fail(
       new ConfigError({
         field,
         message: `${field} must be an origin without path or query, e.g. ${url.origin}`
       })
     )
   }
-  return Either.right(new URL(url.origin))
+  return Result.succeed(new URL(url.origin))
 }
 
 /** Resolve `{ cluster }` or `{ baseUrl }` (exactly one) to the API origin. */
 export const resolve = (options: {
   readonly cluster?: string | undefined
   readonly baseUrl?: string | URL | undefined
-}): Either.Either<URL, ConfigError> => {
+}): Result.Result<URL, ConfigError> => {
   const { cluster, baseUrl } = options
   if (cluster !== undefined && baseUrl !== undefined) {
-    return Either.left(
+    return Result.fail(
       new ConfigError({ field: "cluster", message: "Set either cluster or baseUrl, not both" })
     )
   }
@@ -87,15 +87,15 @@ export const resolve = (options: {
   if (cluster !== undefined) {
     const preset = (presets as Record<string, string>)[cluster.toLowerCase()]
     return preset === undefined
-      ? Either.left(
+      ? Result.fail(
           new ConfigError({
             field: "cluster",
             message: `Unknown cluster "${excerpt(cluster)}": use one of ${Object.keys(presets).join(", ")} or set baseUrl`
           })
         )
-      : Either.right(new URL(preset))
+      : Result.succeed(new URL(preset))
   }
-  return Either.left(new ConfigError({ field: "baseUrl", message: "Set a cluster (e.g. eu) or a baseUrl" }))
+  return Result.fail(new ConfigError({ field: "baseUrl", message: "Set a cluster (e.g. eu) or a baseUrl" }))
 }
 
 const excerpt = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s)

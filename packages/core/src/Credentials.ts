@@ -5,17 +5,17 @@
  * @example
  * ```ts
  * import { Credentials } from "@capauth/core"
- * import { Either, Redacted } from "effect"
+ * import { Redacted, Result } from "effect"
  *
  * const client = Credentials.oauthClient({ key: "k", secret: Redacted.make("s") })
  * const till = Credentials.till({ id: "store.server", password: Redacted.make("server123") })
- * Either.isRight(till) // true
+ * Result.isSuccess(till) // true
  * ```
  * @since 0.1.0
  */
 import { md5 } from "@noble/hashes/legacy.js"
 import { bytesToHex } from "@noble/hashes/utils.js"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Redacted from "effect/Redacted"
 import { ConfigError } from "./AuthError.ts"
 
@@ -46,17 +46,17 @@ export type CredentialsInput =
 
 const reveal = (s: Secret): string => (Redacted.isRedacted(s) ? Redacted.value(s) : s)
 
-const required = (value: unknown, field: string): Either.Either<string, ConfigError> =>
+const required = (value: unknown, field: string): Result.Result<string, ConfigError> =>
   typeof value === "string" && value.trim() !== ""
-    ? Either.right(value)
-    : Either.left(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
+    ? Result.succeed(value)
+    : Result.fail(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
 
 /** An OAuth client; fails with a ConfigError naming the missing field. */
 export const oauthClient = (input: {
   readonly key: string
   readonly secret: Secret
-}): Either.Either<OAuthClient, ConfigError> =>
-  Either.gen(function* () {
+}): Result.Result<OAuthClient, ConfigError> =>
+  Result.gen(function* () {
     const key = yield* required(input.key, "key")
     const secret = yield* required(input.secret === undefined ? undefined : reveal(input.secret), "secret")
     return { _tag: "OAuthClient", key, secret: Redacted.make(secret) } as const
@@ -72,16 +72,16 @@ export const till = (
   input:
     | { readonly id: string; readonly password: Secret }
     | { readonly id: string; readonly passwordMd5: Secret }
-): Either.Either<Till, ConfigError> =>
-  Either.gen(function* () {
+): Result.Result<Till, ConfigError> =>
+  Result.gen(function* () {
     const id = yield* required(input.id, "till")
     if (id.includes(":")) {
-      return yield* Either.left(new ConfigError({ field: "till", message: "till must not contain ':'" }))
+      return yield* Result.fail(new ConfigError({ field: "till", message: "till must not contain ':'" }))
     }
     if ("passwordMd5" in input && input.passwordMd5 !== undefined) {
       const hash = yield* required(reveal(input.passwordMd5), "passwordMd5")
       if (!md5Pattern.test(hash)) {
-        return yield* Either.left(
+        return yield* Result.fail(
           new ConfigError({
             field: "passwordMd5",
             message: "passwordMd5 must be the md5 of the till password as 32 hexadecimal characters"
@@ -95,9 +95,9 @@ export const till = (
   })
 
 /** Credentials from the user-facing input shape (`{key, secret}`, `{till, password}` or `{till, passwordMd5}`). */
-export const fromInput = (input: CredentialsInput | undefined): Either.Either<Credentials, ConfigError> => {
+export const fromInput = (input: CredentialsInput | undefined): Result.Result<Credentials, ConfigError> => {
   if (input === undefined || input === null || typeof input !== "object") {
-    return Either.left(
+    return Result.fail(
       new ConfigError({
         field: "credentials",
         message: "credentials are required: { key, secret } or { till, password } or { till, passwordMd5 }"
@@ -110,7 +110,7 @@ export const fromInput = (input: CredentialsInput | undefined): Either.Either<Cr
       ? till({ id: input.till, passwordMd5: input.passwordMd5 })
       : till({ id: input.till, password: (input as { password: Secret }).password })
   }
-  return Either.left(
+  return Result.fail(
     new ConfigError({
       field: "credentials",
       message: "credentials must be { key, secret } or { till, password } or { till, passwordMd5 }"

@@ -16,14 +16,14 @@
  * ```
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Queue from "effect/Queue"
+import * as PubSub from "effect/PubSub"
 import type * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import ky, { type KyInstance } from "ky"
@@ -127,8 +127,8 @@ export const make = (
   platform: Platform
 ): CapillaryPromiseClient => {
   const parsed = options === undefined ? CapillaryConfig.fromEnv(platform.env) : CapillaryConfig.make(options)
-  if (Either.isLeft(parsed)) throw parsed.left
-  const config = parsed.right
+  if (Result.isFailure(parsed)) throw parsed.failure
+  const config = parsed.success
   const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
   const runtime = ManagedRuntime.make(
     CapillaryClient.tokenManagerLayer.pipe(
@@ -148,11 +148,11 @@ export const make = (
   const start = async () => {
     const service = await run(TokenManager.TokenManager)
     const events = await runtime.runPromise(
-      Effect.flatMap(Scope.make(), (scope) => Scope.extend(service.subscribe, scope))
+      Effect.flatMap(Scope.make(), (scope) => Scope.provide(scope)(service.subscribe))
     )
     runtime.runFork(
       Effect.forever(
-        Effect.flatMap(Queue.take(events), (event) =>
+        Effect.flatMap(PubSub.take(events), (event) =>
           Effect.sync(() => {
             for (const listener of listeners) listener(event)
           })
@@ -172,8 +172,8 @@ export const make = (
   const attributionOf = (input: AttributionInput | undefined) => {
     if (input === undefined) return undefined
     const checked = AuthHeaders.attribution(input)
-    if (Either.isLeft(checked)) throw checked.left
-    return checked.right
+    if (Result.isFailure(checked)) throw checked.failure
+    return checked.success
   }
 
   /** Headers for one request: synchronously when a fresh token is cached, else after the shared flight. */

@@ -6,18 +6,18 @@
  * @example
  * ```ts
  * import { TokenEndpoint, TokenManager, Credentials } from "@capauth/core"
- * import { FetchHttpClient } from "@effect/platform"
- * import { Effect, Either, Redacted } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Effect, Redacted, Result } from "effect"
  *
- * const client = Either.getOrThrow(Credentials.oauthClient({ key: "k", secret: Redacted.make("s") }))
+ * const client = Result.getOrThrow(Credentials.oauthClient({ key: "k", secret: Redacted.make("s") }))
  * const tokens = TokenManager.layer({ source: TokenEndpoint.source(new URL("https://eu.api.capillarytech.com"), client) })
  * ```
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -36,7 +36,7 @@ export const path = "/v3/oauth/token/generate"
 export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.HttpClientRequest =>
   HttpClientRequest.post(new URL(path, baseUrl)).pipe(
     HttpClientRequest.acceptJson,
-    HttpClientRequest.bodyUnsafeJson({ key: client.key, secret: Redacted.value(client.secret) })
+    HttpClientRequest.bodyJsonUnsafe({ key: client.key, secret: Redacted.value(client.secret) })
   )
 
 /** Read what matters of a response (status, request id, body) without failing on a non-JSON body. */
@@ -51,7 +51,7 @@ export const readFacts = (
           reason: "Network",
           status: response.status,
           requestId: response.headers["x-cap-requestid"],
-          message: `the response body could not be read (${e.reason})`
+          message: `the response body could not be read (${e.reason._tag})`
         })
     ),
     (text) => ({
@@ -99,23 +99,23 @@ export const transportError = (
   e: HttpClientError.HttpClientError | Err.AuthError,
   origin = "the token endpoint"
 ): Err.AuthError =>
-  e._tag === "RequestError"
-    ? new Err.TransportError({
-        reason: "Network",
-        message: `token request to ${origin} failed to send (${e.reason})`
-      })
-    : e._tag === "ResponseError"
+  e._tag !== "HttpClientError"
+    ? e
+    : e.response === undefined
       ? new Err.TransportError({
           reason: "Network",
-          status: e.response.status,
-          message: `token response from ${origin} failed (${e.reason})`
+          message: `token request to ${origin} failed to send (${e.reason._tag})`
         })
-      : e
+      : new Err.TransportError({
+          reason: "Network",
+          status: e.response.status,
+          message: `token response from ${origin} failed (${e.reason._tag})`
+        })
 
 /** Options of the Capillary token source. */
 export interface SourceOptions {
   /** Abort a token request after this long (default 10 s). */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
 }
 
 /**
@@ -134,13 +134,15 @@ export const fetchToken = (
     const facts = yield* http.execute(request).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
-      Effect.timeoutFail({
+      Effect.timeoutOrElse({
         duration: timeout,
-        onTimeout: () =>
-          new Err.TransportError({
-            reason: "Timeout",
-            message: `token request to ${origin} timed out after ${Duration.format(timeout)}`
-          })
+        orElse: () =>
+          Effect.fail(
+            new Err.TransportError({
+              reason: "Timeout",
+              message: `token request to ${origin} timed out after ${Duration.format(timeout)}`
+            })
+          )
       }),
       Effect.mapError((e) => transportError(e, origin))
     )
@@ -158,7 +160,7 @@ export const source = (
     fetch: fetchToken(
       http,
       request(baseUrl, client),
-      Duration.decode(options?.timeout ?? "10 seconds"),
+      Duration.fromInputUnsafe(options?.timeout ?? "10 seconds"),
       baseUrl.origin
     )
   }))

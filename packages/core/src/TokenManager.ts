@@ -16,6 +16,7 @@
  * ```
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -24,7 +25,6 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
-import type * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
@@ -82,7 +82,7 @@ export interface Options {
   readonly refresh?: Partial<AccessToken.RefreshPolicy> | undefined
   readonly backoff?: Partial<BackoffPolicy> | undefined
   /** How long a permanent failure (bad credentials, access denied) is remembered (default 30 s). */
-  readonly permanentFailureCooldown?: Duration.DurationInput | undefined
+  readonly permanentFailureCooldown?: Duration.Input | undefined
   readonly store?: TokenStore | undefined
 }
 
@@ -96,7 +96,7 @@ export interface Service {
   /** Lifecycle events from the moment the stream runs. */
   readonly events: Stream.Stream<TokenEvent>
   /** A queue subscribed at once (for the scope's life): no event after this call is missed. */
-  readonly subscribe: Effect.Effect<Queue.Dequeue<TokenEvent>, never, Scope.Scope>
+  readonly subscribe: Effect.Effect<PubSub.Subscription<TokenEvent>, never, Scope.Scope>
   readonly stats: Effect.Effect<TokenStats>
   /**
    * The cached token if it is fresh at `now` (ms), else `undefined`. A synchronous warm path for Promise
@@ -106,7 +106,7 @@ export interface Service {
 }
 
 /** The service tag. */
-export class TokenManager extends Context.Tag("@capauth/core/TokenManager")<TokenManager, Service>() {}
+export class TokenManager extends Context.Service<TokenManager, Service>()("@capauth/core/TokenManager") {}
 
 /** The lifecycle counters, for Prometheus or OpenTelemetry exporters. */
 export const metrics = {
@@ -133,7 +133,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const policy = { ...AccessToken.defaultRefreshPolicy, ...options.refresh }
     const backoff: BackoffPolicy = { maxAttempts: 4, baseMillis: 250, maxMillis: 30_000, ...options.backoff }
     const permanentCooldown = Duration.toMillis(options.permanentFailureCooldown ?? "30 seconds")
-    const clock = yield* Effect.clock
+    const clock = yield* Clock.Clock
     const scope = yield* Effect.scope
     const events = yield* PubSub.sliding<TokenEvent>(256)
     yield* Effect.addFinalizer(() => PubSub.shutdown(events))
@@ -158,23 +158,23 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         Effect.withSpan("capauth.token.fetch", {
           attributes: { "capauth.source": source.id, "capauth.attempt": attempt }
         }),
-        Effect.catchAll((error) => {
+        Effect.catch((error) => {
           if (!isTransient(error) || attempt >= backoff.maxAttempts) return Effect.fail(error)
           return Effect.flatMap(Random.next, (r) => {
             const delay = retryDelay(error, attempt, r)
             if (delay === undefined) return Effect.fail(error)
             // Sleep until an absolute instant: time that passes while the event is handled still counts.
-            const retryAt = clock.unsafeCurrentTimeMillis() + delay
+            const retryAt = clock.currentTimeMillisUnsafe() + delay
             return PubSub.publish(events, {
               _tag: "Retrying",
               attempt,
               delayMillis: delay,
               error: error._tag
             }).pipe(
-              Effect.zipRight(
-                Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.unsafeCurrentTimeMillis())))
+              Effect.andThen(
+                Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.currentTimeMillisUnsafe())))
               ),
-              Effect.zipRight(fetchWithRetry(attempt + 1))
+              Effect.andThen(fetchWithRetry(attempt + 1))
             )
           })
         })
@@ -198,7 +198,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
                 (t) => now < t.staleAt && (state.token === undefined || t.obtainedAt > state.token.obtainedAt)
               )
             ),
-            Effect.catchAll((e) =>
+            Effect.catch((e) =>
               Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none())
             )
           )
@@ -206,15 +206,15 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const saveToStore = (token: AccessToken.AccessToken) =>
       store === undefined
         ? Effect.void
-        : Effect.catchAll(store.set(source.id, token), (e) =>
+        : Effect.catch(store.set(source.id, token), (e) =>
             Effect.logWarning("capauth: token store write failed", e.message)
           )
 
     /** The flight: adopt a stored token or fetch one, then record the outcome before waking the waiters. */
     const flight = (deferred: Flight): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const ahead = state.token !== undefined && clock.unsafeCurrentTimeMillis() < state.token.staleAt
-        const stored = yield* fromStore(clock.unsafeCurrentTimeMillis())
+        const ahead = state.token !== undefined && clock.currentTimeMillisUnsafe() < state.token.staleAt
+        const stored = yield* fromStore(clock.currentTimeMillisUnsafe())
         if (Option.isSome(stored)) {
           onSuccess(stored.value)
           yield* PubSub.publish(events, { _tag: "Adopted", expiresAt: stored.value.expiresAt })
@@ -224,10 +224,10 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         const token = AccessToken.make(issued, policy, yield* Random.next)
         onSuccess(token)
         stats.fetched++
-        yield* Metric.increment(metrics.fetched)
+        yield* Metric.update(metrics.fetched, 1)
         if (ahead) {
           stats.refreshed++
-          yield* Metric.increment(metrics.refreshed)
+          yield* Metric.update(metrics.refreshed, 1)
         }
         yield* saveToStore(token)
         yield* PubSub.publish(events, {
@@ -250,11 +250,11 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
             state = {
               ...state,
               flight: undefined,
-              failure: { error, until: clock.unsafeCurrentTimeMillis() + cooldown }
+              failure: { error, until: clock.currentTimeMillisUnsafe() + cooldown }
             }
             stats.failed++
-            return Effect.zipRight(
-              Metric.increment(metrics.failed),
+            return Effect.andThen(
+              Metric.update(metrics.failed, 1),
               PubSub.publish(events, { _tag: "Failed", error, cooldownMillis: cooldown })
             )
           })
@@ -279,15 +279,14 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const startFlight: Effect.Effect<Flight> = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
         if (state.flight !== undefined) return Effect.succeed(state.flight)
-        const deferred = Deferred.unsafeMake<AccessToken.AccessToken, AuthError>(managerFiberId)
+        const deferred = Deferred.makeUnsafe<AccessToken.AccessToken, AuthError>()
         state = { ...state, flight: deferred }
         return Effect.as(Effect.forkIn(restore(flight(deferred)), scope), deferred)
       })
     )
-    const managerFiberId = yield* Effect.fiberId
 
     const get: Effect.Effect<AccessToken.AccessToken, AuthError> = Effect.suspend(() => {
-      const decision = decide(state, clock.unsafeCurrentTimeMillis())
+      const decision = decide(state, clock.currentTimeMillisUnsafe())
       switch (decision._tag) {
         case "Serve":
           stats.reused++
@@ -306,7 +305,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
 
     const refresh = Effect.suspend(() => {
       if (state.flight !== undefined) return Deferred.await(state.flight)
-      const now = clock.unsafeCurrentTimeMillis()
+      const now = clock.currentTimeMillisUnsafe()
       if (state.failure !== undefined && now < state.failure.until && !isTransient(state.failure.error)) {
         return Effect.fail(state.failure.error)
       }
@@ -321,11 +320,11 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         setToken(undefined)
         stats.invalidated++
         return Effect.all([
-          Metric.increment(metrics.invalidated),
+          Metric.update(metrics.invalidated, 1),
           PubSub.publish(events, { _tag: "Invalidated" }),
           store === undefined
             ? Effect.void
-            : Effect.catchAll(store.remove(source.id, dropped.value), (e) =>
+            : Effect.catch(store.remove(source.id, dropped.value), (e) =>
                 Effect.logWarning("capauth: token store delete failed", e.message)
               )
         ]).pipe(Effect.as(true))
@@ -351,7 +350,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
 export const layer = <R>(
   options: Omit<Options, "source"> & { readonly source: TokenSource | Effect.Effect<TokenSource, never, R> }
 ): Layer.Layer<TokenManager, never, R> =>
-  Layer.scoped(
+  Layer.effect(
     TokenManager,
     Effect.flatMap(
       Effect.isEffect(options.source) ? options.source : Effect.succeed(options.source),

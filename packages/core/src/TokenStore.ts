@@ -77,7 +77,7 @@ export const decode = (u: unknown): Option.Option<AccessToken> => {
 export const memory = (): TokenStore => {
   const entries = new Map<string, AccessToken>()
   return {
-    get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
+    get: (key) => Effect.sync(() => Option.fromUndefinedOr(entries.get(key))),
     set: (key, token) => Effect.sync(() => void entries.set(key, token)),
     remove: (key, value) =>
       Effect.sync(() => {
