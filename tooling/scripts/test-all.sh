@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Quick start (2): every check and every test, from a fresh machine.
-#   lint (Biome) -> typecheck (turbo) -> tests of every package (turbo; Chromium installed if missing,
-#   Deno from the npm registry) -> the Node adapter's tests again on Node 24 from the npm registry.
+#   install (Node 22 and pnpm from the npm registry when the machine's Node is older than 22.19) -> lint (Biome)
+#   -> typecheck (turbo) -> tests of every package on Node 22 (turbo; Chromium installed if missing, Deno from
+#   the npm registry) -> every package's tests again on Node 24 -> core and node on Node 26.
 # Ends with one line "N passed, N failed" summed over every runner.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tooling/scripts/env.sh
-export TURBO_TELEMETRY_DISABLED=1 CI="${CI:-true}" FORCE_COLOR=0 NO_COLOR=1 CAPAUTH_NODE_VERSION="$(node --version)"
+export TURBO_TELEMETRY_DISABLED=1 CI="${CI:-true}" FORCE_COLOR=0 NO_COLOR=1
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 step() { echo; echo "==> $*"; }
@@ -19,6 +20,17 @@ summary() {
   echo
   echo "${passed:-0} passed, ${failed:-0} failed"
 }
+# Run the package tests with the Node of major $1 first on PATH (turbo keys its cache on the version).
+test_on() {
+  local major="$1"; shift
+  (
+    if [[ "$major" != 22 ]] || ! capauth_node_ok; then capauth_tool_node "$major"; fi
+    export CAPAUTH_NODE_VERSION="$(node --version)"
+    step "test on Node $CAPAUTH_NODE_VERSION"
+    node_modules/.bin/turbo run test --concurrency=2 --output-logs=full "$@" 2>&1 | tee -a "$log"
+    exit "${PIPESTATUS[0]}"
+  )
+}
 command -v bc >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq bc >/dev/null; }
 
 step "install"
@@ -29,14 +41,11 @@ step "lint (biome ci)"
 node_modules/.bin/biome ci . || fail "lint"
 
 step "typecheck"
-node_modules/.bin/turbo run typecheck --concurrency=2 --output-logs=errors-only || fail "typecheck"
+CAPAUTH_NODE_VERSION="$(node --version)" node_modules/.bin/turbo run typecheck --concurrency=2 --output-logs=errors-only ||
+  fail "typecheck"
 
-step "test (Node $(node --version))"
-node_modules/.bin/turbo run test --concurrency=2 --output-logs=full 2>&1 | tee -a "$log"
-[[ ${PIPESTATUS[0]} -eq 0 ]] || fail "tests"
-
-step "test @capauth/node on Node 24"
-bash tooling/scripts/pnpm.sh --filter @capauth/node run test:node24 2>&1 | tee -a "$log"
-[[ ${PIPESTATUS[0]} -eq 0 ]] || fail "node 24 tests"
+test_on 22 || fail "tests on Node 22"
+test_on 24 || fail "tests on Node 24"
+test_on 26 --filter=@capauth/core --filter=@capauth/node || fail "tests on Node 26"
 
 summary
