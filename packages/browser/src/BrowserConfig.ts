@@ -8,9 +8,9 @@
  * import { BrowserConfig } from "@capauth/browser"
  *
  * BrowserConfig.make({ baseUrl: "https://eu.api.capillarytech.com", brokerUrl: "/capillary/token" }, location.href)
- * // Either.right({ baseUrl: URL, brokerUrl: URL, ... })
+ * // Result.succeed({ baseUrl: URL, brokerUrl: URL, ... })
  * BrowserConfig.make({ cluster: "eu", credentials: { key: "k", secret: "s" } })
- * // Either.left(ConfigError: a client secret must never be in a browser ...)
+ * // Result.fail(ConfigError: a client secret must never be in a browser ...)
  * ```
  * @since 0.1.0
  */
@@ -18,7 +18,7 @@ import type { RefreshPolicy } from "@capauth/core/AccessToken"
 import { ConfigError } from "@capauth/core/AuthError"
 import * as AuthHeaders from "@capauth/core/AuthHeaders"
 import * as Cluster from "@capauth/core/Cluster"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 
 /** What the page (or the worker's URL) passes. Plain data: it crosses `postMessage`. */
 export interface Input {
@@ -72,16 +72,16 @@ const isLoopback = (host: string) =>
 export const make = (
   input: Input | undefined,
   location?: string
-): Either.Either<BrowserConfig, ConfigError> =>
-  Either.gen(function* () {
+): Result.Result<BrowserConfig, ConfigError> =>
+  Result.gen(function* () {
     if (typeof input !== "object" || input === null) {
-      return yield* Either.left(
+      return yield* Result.fail(
         new ConfigError({ message: "no configuration: send { baseUrl, brokerUrl } to the worker" })
       )
     }
     const raw = input as Record<string, unknown>
     for (const field of secretFields) {
-      if (raw[field] !== undefined) return yield* Either.left(secretRefused(field))
+      if (raw[field] !== undefined) return yield* Result.fail(secretRefused(field))
     }
     const baseUrl = yield* Cluster.resolve({ cluster: input.cluster, baseUrl: input.baseUrl })
     let brokerUrl: URL | undefined
@@ -89,7 +89,7 @@ export const make = (
       try {
         brokerUrl = new URL(input.brokerUrl, location)
       } catch {
-        return yield* Either.left(
+        return yield* Result.fail(
           new ConfigError({
             field: "brokerUrl",
             message: "brokerUrl is not a URL (absolute, or relative to the worker)"
@@ -101,7 +101,7 @@ export const make = (
         brokerUrl.protocol !== "https:" &&
         !(brokerUrl.protocol === "http:" && (sameOrigin || isLoopback(brokerUrl.hostname)))
       ) {
-        return yield* Either.left(
+        return yield* Result.fail(
           new ConfigError({
             field: "brokerUrl",
             message: `brokerUrl must use https: (http: only on loopback or the page's own origin), got ${brokerUrl.origin}`
@@ -113,7 +113,7 @@ export const make = (
       input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
     const timeout = input.tokenTimeoutMillis ?? 10_000
     if (!(typeof timeout === "number" && timeout > 0)) {
-      return yield* Either.left(
+      return yield* Result.fail(
         new ConfigError({
           field: "tokenTimeoutMillis",
           message: "tokenTimeoutMillis must be a positive number"

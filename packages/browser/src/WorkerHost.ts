@@ -27,17 +27,18 @@ import * as CapillaryClient from "@capauth/core/CapillaryClient"
 import * as TokenEndpoint from "@capauth/core/TokenEndpoint"
 import * as TokenManager from "@capauth/core/TokenManager"
 import type { TokenSource } from "@capauth/core/TokenSource"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BrowserConfig from "./BrowserConfig.ts"
@@ -125,7 +126,7 @@ export const providerSource = (provider: TokenProvider): TokenSource => ({
 interface Runtime {
   readonly config: BrowserConfig.BrowserConfig
   readonly tokens: TokenManager.Service
-  readonly client: HttpClient.HttpClient.With<unknown>
+  readonly client: HttpClient.HttpClient.With<HttpClientError.HttpClientError | AuthError>
 }
 
 const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (event: WireEvent) => void) =>
@@ -161,8 +162,9 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
     const tracked: TokenManager.Service = {
       ...tokens,
       invalidate: (token) =>
-        Effect.tap(tokens.invalidate(token), (dropped) => {
+        Effect.map(tokens.invalidate(token), (dropped) => {
           if (dropped) refused = AccessToken.fingerprint(token)
+          return dropped
         })
     }
     const client = CapillaryClient.fromTokenManager(http, config, tracked)
@@ -173,7 +175,7 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
 const toRequest = (config: BrowserConfig.BrowserConfig, message: Extract<ToWorker, { type: "fetch" }>) => {
   const url = new URL(message.path, config.baseUrl)
   if (url.origin !== config.baseUrl.origin) {
-    return Either.left(
+    return Result.fail(
       new ConfigError({
         field: "path",
         message: `only paths on ${config.baseUrl.origin} can be fetched: the token is never sent to another origin`
@@ -193,21 +195,17 @@ const toRequest = (config: BrowserConfig.BrowserConfig, message: Extract<ToWorke
       baseUrl: config.baseUrl.origin,
       attribution: message.attribution
     })
-    if (Either.isLeft(attribution)) return Either.left(attribution.left)
-    request = CapillaryClient.attribute(attribution.right.attribution!)(request)
+    if (Result.isFailure(attribution)) return Result.fail(attribution.failure)
+    request = CapillaryClient.attribute(attribution.success.attribution!)(request)
   }
-  return Either.right(request)
+  return Result.succeed(request)
 }
 
-const transport = (e: unknown): unknown => {
-  const tag = (e as { _tag?: unknown })?._tag
-  return tag === "RequestError" || tag === "ResponseError"
-    ? new TransportError({
-        reason: "Network",
-        message: `request failed (${(e as { reason: string }).reason})`
-      })
+/** An Effect `HttpClientError` (no usable response) as capauth's `TransportError`; anything else as is. */
+const transport = (e: unknown): unknown =>
+  HttpClientError.isHttpClientError(e)
+    ? new TransportError({ reason: "Network", message: `request failed (${e.reason._tag})` })
     : e
-}
 
 /**
  * A host: one runtime (built on the first `init`), serving any number of ports. Later `init`s must carry
@@ -236,11 +234,11 @@ export const make = (options: Options = {}, location?: string) => {
       )
     }
     const config = BrowserConfig.make(effective, location)
-    const runtime = Either.isLeft(config)
-      ? Promise.reject(config.left)
-      : Effect.runPromise(Scope.extend(build(config.right, options, broadcast), scope))
+    const runtime = Result.isFailure(config)
+      ? Promise.reject(config.failure)
+      : Effect.runPromise(Scope.provide(scope)(build(config.success, options, broadcast)))
     // A configuration error is answered to this page, and the next init may try again.
-    started = Either.isLeft(config) ? undefined : { key, runtime }
+    started = Result.isFailure(config) ? undefined : { key, runtime }
     runtime.catch(() => {
       if (started?.runtime === runtime) started = undefined
     })
@@ -249,7 +247,7 @@ export const make = (options: Options = {}, location?: string) => {
 
   const attach = (port: Port) => {
     let runtime: Promise<Runtime> | undefined
-    const inflight = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
+    const inflight = new Map<number, Fiber.Fiber<unknown, unknown>>()
     const fail = (id: number, error: unknown) =>
       port.postMessage({ type: "error", id, error: toWire(transport(error)) })
 
@@ -304,9 +302,9 @@ export const make = (options: Options = {}, location?: string) => {
         return
       }
       const request = toRequest(rt.config, message)
-      if (Either.isLeft(request)) return fail(id, request.left)
+      if (Result.isFailure(request)) return fail(id, request.failure)
       const fiber = Effect.runFork(
-        Effect.flatMap(rt.client.execute(request.right), (response) =>
+        Effect.flatMap(rt.client.execute(request.success), (response) =>
           Effect.map(response.arrayBuffer, (body) => ({ response, body }))
         )
       )
@@ -317,8 +315,8 @@ export const make = (options: Options = {}, location?: string) => {
           const { response, body } = exit.value
           const headers = Object.entries(response.headers).filter(([name]) => !strippedHeaders.has(name))
           port.postMessage({ type: "response", id, status: response.status, headers, body }, [body])
-        } else if (!Exit.isInterrupted(exit)) {
-          const failure = Cause.failureOption(exit.cause)
+        } else if (!Exit.hasInterrupts(exit)) {
+          const failure = Cause.findErrorOption(exit.cause)
           fail(
             id,
             failure._tag === "Some"

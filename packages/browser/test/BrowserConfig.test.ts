@@ -1,4 +1,4 @@
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import { describe, expect, it } from "vitest"
 import * as BrowserConfig from "../src/BrowserConfig.ts"
 
@@ -7,13 +7,13 @@ const page = "https://shop.example.com/app/"
 
 const left = (input: unknown, location = page) => {
   const result = BrowserConfig.make(input as BrowserConfig.Input, location)
-  if (Either.isRight(result)) throw new Error("expected a ConfigError")
-  return result.left
+  if (Result.isSuccess(result)) throw new Error("expected a ConfigError")
+  return result.failure
 }
 
 describe("BrowserConfig", () => {
   it("resolves a relative brokerUrl against the worker's location", () => {
-    const config = Either.getOrThrow(BrowserConfig.make(base, page))
+    const config = Result.getOrThrow(BrowserConfig.make(base, page))
     expect(config.brokerUrl?.href).toBe("https://shop.example.com/capillary/token")
     expect(config.baseUrl.origin).toBe("https://eu.api.capillarytech.com")
   })
@@ -32,7 +32,7 @@ describe("BrowserConfig", () => {
 
   it("refuses a plain-http broker off loopback, but allows the page's own origin", () => {
     expect(left({ ...base, brokerUrl: "http://broker.example.com/t" }).field).toBe("brokerUrl")
-    expect(Either.isRight(BrowserConfig.make({ ...base, brokerUrl: "/t" }, "http://intranet.local/"))).toBe(
+    expect(Result.isSuccess(BrowserConfig.make({ ...base, brokerUrl: "/t" }, "http://intranet.local/"))).toBe(
       true
     )
   })

@@ -9,6 +9,7 @@ import { SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { createCapillaryClient, DenoCapillary } from "../mod.ts"
+import { failureOf } from "./support.ts"
 
 const names = Object.keys(CapillaryConfig.envVars) as Array<CapillaryConfig.EnvVar>
 
@@ -127,7 +128,7 @@ Deno.test("layerConfig fails with the ConfigError in the error channel, when bui
       Effect.scoped(Effect.provide(CapillaryClient.CapillaryClient, DenoCapillary.layerConfig))
     )
     assert.ok(Exit.isFailure(exit))
-    const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    const error = failureOf(exit)
     assert.ok(error instanceof ConfigError)
     assert.equal(error.field, "CAPILLARY_CLIENT_KEY")
   })
@@ -143,7 +144,7 @@ Deno.test({
     const exit = await Effect.runPromiseExit(
       Effect.scoped(Effect.provide(CapillaryClient.CapillaryClient, DenoCapillary.layerConfig))
     )
-    assert.ok(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error instanceof ConfigError)
+    assert.ok(Exit.isFailure(exit) && failureOf(exit) instanceof ConfigError)
   }
 })
 

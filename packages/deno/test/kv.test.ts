@@ -12,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { createCapillaryClient, DenoKvTokenStore } from "../mod.ts"
+import { failureOf } from "./support.ts"
 
 const dir = Deno.args[0]
 if (dir === undefined)
@@ -131,8 +132,8 @@ Deno.test("store failures are TokenStoreErrors that carry no token", async () =>
   store.close()
   const secret = "tok-must-not-leak"
   const exit = await Effect.runPromiseExit(store.set("k", token(secret, 1_000)))
-  assert.ok(Exit.isFailure(exit) && exit.cause._tag === "Fail")
-  const error = exit.cause.error
+  const error = failureOf(exit)
+  assert.ok(Exit.isFailure(exit) && error !== undefined)
   assert.equal(error._tag, "TokenStoreError")
   assert.match(error.message, /Deno KV write failed/)
   for (const shown of [error.message, JSON.stringify(error), Deno.inspect(error)])

@@ -7,10 +7,9 @@ import assert from "node:assert/strict"
 import { CapillaryClient, TokenManager } from "@capauth/core"
 import { type ExpirySignal, SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
 import * as Effect from "effect/Effect"
-import * as Queue from "effect/Queue"
+import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
-import * as TestContext from "effect/TestContext"
+import * as TestClock from "effect/testing/TestClock"
 import { createCapillaryClient, DenoCapillary } from "../mod.ts"
 
 const credentials = { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
@@ -100,7 +99,7 @@ Deno.test("refresh ahead, then expiry, on TestClock (Effect API, DenoCapillary.l
     const tokens = yield* TokenManager.TokenManager
     const events = yield* tokens.subscribe
     const advance = (ms: number) =>
-      Effect.zipRight(
+      Effect.andThen(
         Effect.sync(() => sim.clock.advance(ms)),
         TestClock.adjust(ms)
       )
@@ -134,15 +133,16 @@ Deno.test("refresh ahead, then expiry, on TestClock (Effect API, DenoCapillary.l
     program.pipe(
       Effect.provide(DenoCapillary.layer({ baseUrl: sim.url, credentials, refresh: { jitterFraction: 0 } })),
       Effect.scoped,
-      Effect.provide(TestContext.TestContext)
+      Effect.provide(TestClock.layer())
     )
   )
 })
 
-const takeFetched = (events: Queue.Dequeue<TokenManager.TokenEvent>) =>
+const takeFetched = (events: PubSub.Subscription<TokenManager.TokenEvent>) =>
   Effect.flatMap(
-    Effect.repeat(Queue.take(events), { until: (e) => e._tag === "Fetched" || e._tag === "Failed" }),
-    (e) => (e._tag === "Fetched" ? Effect.succeed(e) : Effect.dieMessage(`token flight failed: ${e._tag}`))
+    Effect.repeat(PubSub.take(events), { until: (e) => e._tag === "Fetched" || e._tag === "Failed" }),
+    (e) =>
+      e._tag === "Fetched" ? Effect.succeed(e) : Effect.die(new Error(`token flight failed: ${e._tag}`))
   )
 
 const lastCall = (sim: {
