@@ -12,8 +12,9 @@
  * ```
  * @since 0.1.0
  */
-import * as Result from "effect/Result"
+
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 import type { Till } from "./Credentials.ts"
 

@@ -1,5 +1,5 @@
 /**
- * An `@effect/platform` `HttpClient` that talks to Capillary with credentials attached: the token header (or
+ * An Effect `HttpClient` (`effect/http`) that talks to Capillary with credentials attached: the token header (or
  * Basic), JSON content type, default attribution. On expiry (HTTP 498, or a JSON body whose
  * `response.status.code` is 498, string or number) it invalidates the token the request carried, gets a new
  * one and replays the request once; a second expiry is `TokenExpired`, never a loop. A 401 likewise, then
@@ -24,14 +24,15 @@
  * ```
  * @since 0.1.0
  */
+
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as UrlParams from "effect/http/UrlParams"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"

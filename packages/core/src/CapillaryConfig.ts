@@ -18,9 +18,9 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import type { RefreshPolicy } from "./AccessToken.ts"
 import { ConfigError } from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
@@ -60,7 +60,9 @@ export interface CapillaryConfig {
 }
 
 /** The service tag. */
-export const CapillaryConfig = /* @__PURE__ */ Context.Service<CapillaryConfig>("@capauth/core/CapillaryConfig")
+export const CapillaryConfig = /* @__PURE__ */ Context.Service<CapillaryConfig>(
+  "@capauth/core/CapillaryConfig"
+)
 
 /** Validate user input. */
 export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigError> =>
@@ -187,7 +189,8 @@ export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =
 /** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider`. */
 export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
   CapillaryConfig,
-  Effect.gen(function* () {
+  // Annotated too: an un-annotated argument keeps the whole layer (and Config, hence Schema) in every bundle.
+  /* @__PURE__ */ Effect.gen(function* () {
     const values = new Map<EnvVar, string>()
     for (const name of Object.keys(envVars) as Array<EnvVar>) {
       const value = yield* Effect.orElseSucceed(Config.option(Config.String(name)), () =>

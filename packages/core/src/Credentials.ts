@@ -15,8 +15,8 @@
  */
 import { md5 } from "@noble/hashes/legacy.js"
 import { bytesToHex } from "@noble/hashes/utils.js"
-import * as Result from "effect/Result"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 
 /** An OAuth API client of an org (created by an org admin; the secret is shown once). */

@@ -16,15 +16,16 @@
  * ```
  * @since 0.1.0
  */
-import type * as HttpClient from "effect/http/HttpClient"
+
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as PubSub from "effect/PubSub"
 import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import ky, { type KyInstance } from "ky"
 import * as AccessToken from "./AccessToken.ts"

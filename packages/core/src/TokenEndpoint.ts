@@ -14,13 +14,14 @@
  * ```
  * @since 0.1.0
  */
+
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type { IssuedToken } from "./AccessToken.ts"
 import * as Err from "./AuthError.ts"

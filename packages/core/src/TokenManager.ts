@@ -95,7 +95,7 @@ export interface Service {
   readonly invalidate: (token: AccessToken.AccessToken | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Lifecycle events from the moment the stream runs. */
   readonly events: Stream.Stream<TokenEvent>
-  /** A queue subscribed at once (for the scope's life): no event after this call is missed. */
+  /** A subscription made at once (for the scope's life; read it with `PubSub.take`): no later event is missed. */
   readonly subscribe: Effect.Effect<PubSub.Subscription<TokenEvent>, never, Scope.Scope>
   readonly stats: Effect.Effect<TokenStats>
   /**

@@ -1,8 +1,8 @@
-import { Either, Redacted } from "effect"
+import { Redacted, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { AuthHeaders, Credentials } from "../src/index.ts"
 
-const till = (input: Parameters<typeof Credentials.till>[0]) => Either.getOrThrow(Credentials.till(input))
+const till = (input: Parameters<typeof Credentials.till>[0]) => Result.getOrThrow(Credentials.till(input))
 
 describe("AuthHeaders", () => {
   it("builds the documented Basic vector from a password", () => {
@@ -27,9 +27,9 @@ describe("AuthHeaders", () => {
       "8a16a6b70505eb1f1ff7cdc0cd5559a7ff"
     ]) {
       const result = Credentials.till({ id: "t", passwordMd5: bad })
-      expect(Either.isLeft(result) && result.left.message).toMatch(/32 hexadecimal/)
+      expect(Result.isFailure(result) && result.failure.message).toMatch(/32 hexadecimal/)
     }
-    expect(Either.isLeft(Credentials.till({ id: "a:b", password: "x" }))).toBe(true)
+    expect(Result.isFailure(Credentials.till({ id: "a:b", password: "x" }))).toBe(true)
   })
 
   it("uses md5 from @noble/hashes (matches known vectors)", () => {
@@ -68,13 +68,13 @@ describe("AuthHeaders", () => {
 
   it("validates attribution against the six documented types", () => {
     for (const type of AuthHeaders.attributionTypes) {
-      expect(Either.isRight(AuthHeaders.attribution({ type, code: "c" }))).toBe(true)
+      expect(Result.isSuccess(AuthHeaders.attribution({ type, code: "c" }))).toBe(true)
     }
     expect(AuthHeaders.attributionTypes).toHaveLength(6)
-    expect(Either.getOrThrow(AuthHeaders.attribution({ code: "c" })).type).toBe("TILL")
+    expect(Result.getOrThrow(AuthHeaders.attribution({ code: "c" })).type).toBe("TILL")
     const bad = AuthHeaders.attribution({ type: "REGISTER", code: "c" })
-    expect(Either.isLeft(bad) && bad.left.message).toMatch(/not one of TILL, STORE_CODE/)
-    expect(Either.isLeft(AuthHeaders.attribution({ type: "TILL", code: " " }))).toBe(true)
+    expect(Result.isFailure(bad) && bad.failure.message).toMatch(/not one of TILL, STORE_CODE/)
+    expect(Result.isFailure(AuthHeaders.attribution({ type: "TILL", code: " " }))).toBe(true)
   })
 
   it("builds both lookup headers together", () => {

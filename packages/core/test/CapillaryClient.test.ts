@@ -1,7 +1,7 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
-import { FetchHttpClient, Headers, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Logger, Redacted, Stream } from "effect"
+import { Effect, Layer, Logger, Redacted, Stream } from "effect"
+import { FetchHttpClient, Headers, HttpClientRequest } from "effect/http"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { CapillaryClient, CapillaryConfig, TokenManager } from "../src/index.ts"
 import { freshClient } from "./support.ts"
@@ -19,15 +19,13 @@ afterEach(() => {
 
 const live = (input: Omit<CapillaryConfig.Input, "baseUrl">) =>
   CapillaryClient.layer.pipe(
-    Layer.provide(
-      Layer.effect(CapillaryConfig.CapillaryConfig, CapillaryConfig.make({ baseUrl: sim.url, ...input }))
-    ),
+    Layer.provide(CapillaryConfig.layer({ baseUrl: sim.url, ...input })),
     Layer.provide(FetchHttpClient.layer)
   )
 
 const withClient = <A, E>(
   input: Omit<CapillaryConfig.Input, "baseUrl">,
-  f: (client: CapillaryClient.CapillaryClient["Type"], tokens: TokenManager.Service) => Effect.Effect<A, E>
+  f: (client: CapillaryClient.CapillaryClient["Service"], tokens: TokenManager.Service) => Effect.Effect<A, E>
 ) =>
   Effect.gen(function* () {
     const client = yield* CapillaryClient.CapillaryClient
@@ -37,7 +35,7 @@ const withClient = <A, E>(
 
 const customerAdd = (mobile: string) =>
   HttpClientRequest.post("/v1.1/customer/add?format=json").pipe(
-    HttpClientRequest.bodyUnsafeJson({ root: { customer: [{ mobile, firstname: "Ada" }] } })
+    HttpClientRequest.bodyJsonUnsafe({ root: { customer: [{ mobile, firstname: "Ada" }] } })
   )
 
 describe("CapillaryClient", () => {
@@ -144,7 +142,7 @@ describe("CapillaryClient", () => {
         ])
       )
       expect(JSON.parse(text)).toMatchObject({ response: { status: { success: true } } })
-      expect(Chunk.join(streamed, "")).toBe(text)
+      expect(streamed.join("")).toBe(text)
     })
   )
 
@@ -184,13 +182,13 @@ describe("CapillaryClient", () => {
     Effect.gen(function* () {
       const logged = (layer: Layer.Layer<never>) => {
         const lines: Array<string> = []
-        const capture = Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
+        const capture = Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))
         const headers = Headers.fromInput({
           "x-cap-api-oauth-token": "secret-token-value",
           accept: "application/json"
         })
         return Effect.log("request headers", headers).pipe(
-          Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+          Effect.provide(Logger.layer([capture])),
           Effect.provide(layer),
           Effect.map(() => lines.join("\n"))
         )

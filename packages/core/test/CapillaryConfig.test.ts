@@ -1,17 +1,17 @@
-import { ConfigProvider, Effect, Either, Exit, Layer } from "effect"
+import { ConfigProvider, Effect, Exit, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { CapillaryConfig } from "../src/index.ts"
 
 const fromEnv = (env: Record<string, string>) => CapillaryConfig.fromEnv((name) => env[name])
 const errorOf = (env: Record<string, string>) => {
   const result = fromEnv(env)
-  if (Either.isRight(result)) throw new Error("expected a ConfigError")
-  return result.left
+  if (Result.isSuccess(result)) throw new Error("expected a ConfigError")
+  return result.failure
 }
 
 describe("CapillaryConfig", () => {
   it("reads the CAPILLARY_* variables", () => {
-    const config = Either.getOrThrow(
+    const config = Result.getOrThrow(
       fromEnv({
         CAPILLARY_CLUSTER: "eu",
         CAPILLARY_CLIENT_KEY: "k",
@@ -23,7 +23,7 @@ describe("CapillaryConfig", () => {
     expect(config.baseUrl.href).toBe("https://eu.api.capillarytech.com/")
     expect(config.credentials._tag).toBe("OAuthClient")
     expect(config.attribution).toEqual({ type: "STORE_CODE", code: "store1" })
-    const till = Either.getOrThrow(
+    const till = Result.getOrThrow(
       fromEnv({
         CAPILLARY_BASE_URL: "https://x.example",
         CAPILLARY_TILL_ID: "t",
@@ -77,22 +77,20 @@ describe("CapillaryConfig", () => {
   })
 
   it("layerConfig reads through Effect's ConfigProvider and fails in the typed channel", async () => {
-    const read = (map: Map<string, string>) =>
+    const read = (env: Record<string, string>) =>
       Effect.runPromiseExit(
         Effect.map(CapillaryConfig.CapillaryConfig, (c) => c.baseUrl.href).pipe(
           Effect.provide(CapillaryConfig.layerConfig),
-          Effect.provide(Layer.setConfigProvider(ConfigProvider.fromMap(map)))
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
         )
       )
-    const ok = await read(
-      new Map([
-        ["CAPILLARY_CLUSTER", "sea"],
-        ["CAPILLARY_CLIENT_KEY", "k"],
-        ["CAPILLARY_CLIENT_SECRET", "s"]
-      ])
-    )
+    const ok = await read({
+      CAPILLARY_CLUSTER: "sea",
+      CAPILLARY_CLIENT_KEY: "k",
+      CAPILLARY_CLIENT_SECRET: "s"
+    })
     expect(Exit.isSuccess(ok) && ok.value).toBe("https://sea.api.capillarytech.com/")
-    const bad = await read(new Map([["CAPILLARY_CLUSTER", "sea"]]))
+    const bad = await read({ CAPILLARY_CLUSTER: "sea" })
     expect(Exit.isFailure(bad) && JSON.stringify(bad.cause)).toMatch(/CAPILLARY_CLIENT_KEY/)
   })
 })

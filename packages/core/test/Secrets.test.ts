@@ -1,7 +1,7 @@
 import { inspect } from "node:util"
 import { type Simulator, startSimulator } from "@capauth/testkit"
-import { FetchHttpClient } from "@effect/platform"
-import { Cause, Effect, Either, Exit, Layer, Logger } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Result } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as AuthError from "../src/AuthError.ts"
 import { type AccessToken, CapillaryClient, CapillaryConfig, TokenManager } from "../src/index.ts"
@@ -25,12 +25,12 @@ afterAll(() => sim.close())
 
 describe("no secret or token leaks", () => {
   it("config and credentials print the secret as <redacted>", () => {
-    const config = Either.getOrThrow(
+    const config = Result.getOrThrow(
       CapillaryConfig.make({ cluster: "eu", credentials: { key: "k", secret: SECRET } })
     )
     for (const text of renderings(config)) expect(text).not.toContain(SECRET)
     expect(inspect(config)).toContain("<redacted>")
-    const till = Either.getOrThrow(
+    const till = Result.getOrThrow(
       CapillaryConfig.make({ cluster: "eu", credentials: { till: "t", password: SECRET } })
     )
     for (const text of renderings(till)) expect(text).not.toContain(SECRET)
@@ -38,8 +38,8 @@ describe("no secret or token leaks", () => {
 
   it("errors carry no secret, even when the input that failed contained one", () => {
     const bad = CapillaryConfig.make({ cluster: "eu", credentials: { till: "t", passwordMd5: SECRET } })
-    expect(Either.isLeft(bad)).toBe(true)
-    for (const text of renderings(Either.isLeft(bad) ? bad.left : undefined))
+    expect(Result.isFailure(bad)).toBe(true)
+    for (const text of renderings(Result.isFailure(bad) ? bad.failure : undefined))
       expect(text).not.toContain(SECRET)
     const all = [
       new AuthError.InvalidCredentials({ message: "m", requestId: "r" }),
@@ -85,7 +85,7 @@ describe("no secret or token leaks", () => {
   it("failures over the wire: neither the secret nor any token reaches errors, causes or logs", async () => {
     const c = freshClient(sim)
     const lines: Array<string> = []
-    const capture = Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
+    const capture = Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))
     sim.faults.add({
       path: "/v3/oauth/token/generate",
       fault: {
@@ -97,7 +97,7 @@ describe("no secret or token leaks", () => {
     })
     const exit = await Effect.runPromiseExit(
       Effect.flatMap(TokenManager.TokenManager, (t) => t.get).pipe(
-        Effect.tapErrorCause((cause) => Effect.logError("failed", cause)),
+        Effect.tapCause((cause) => Effect.logError("failed", cause)),
         Effect.provide(
           CapillaryClient.tokenManagerLayer.pipe(
             Layer.provide(
@@ -106,7 +106,7 @@ describe("no secret or token leaks", () => {
             Layer.provide(FetchHttpClient.layer)
           )
         ),
-        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+        Effect.provide(Logger.layer([capture]))
       )
     )
     sim.faults.clear()

@@ -1,9 +1,10 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, Either, Exit, Redacted } from "effect"
+import { Effect, Exit, Redacted, Result } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Credentials, TokenEndpoint } from "../src/index.ts"
 import type { ResponseFacts } from "../src/internal/classify.ts"
+import { soleFailure } from "./support.ts"
 
 const facts = (status: number, body: unknown, headers: Partial<ResponseFacts> = {}): ResponseFacts => {
   const text = typeof body === "string" ? body : JSON.stringify(body)
@@ -16,14 +17,14 @@ const facts = (status: number, body: unknown, headers: Partial<ResponseFacts> = 
 
 const processed = (f: ResponseFacts) => Effect.runSyncExit(TokenEndpoint.processResponse(f, 1_000, 1_000))
 const failure = (f: ResponseFacts) => {
-  const exit = processed(f)
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error("expected a typed failure")
-  return exit.cause.error
+  const error = soleFailure(processed(f))
+  if (error === undefined) throw new Error("expected a typed failure")
+  return error
 }
 
 describe("TokenEndpoint.request", () => {
   it("is a JSON POST to /v3/oauth/token/generate with {key, secret} and no Authorization header", async () => {
-    const client = Either.getOrThrow(Credentials.oauthClient({ key: "k1", secret: Redacted.make("s1") }))
+    const client = Result.getOrThrow(Credentials.oauthClient({ key: "k1", secret: Redacted.make("s1") }))
     const request = TokenEndpoint.request(new URL("https://eu.api.capillarytech.com"), client)
     expect(request.method).toBe("POST")
     expect(request.url).toBe("https://eu.api.capillarytech.com/v3/oauth/token/generate")
@@ -116,7 +117,7 @@ describe("TokenEndpoint.source over HTTP", () => {
   afterAll(() => sim.close())
 
   const fetchWith = (key: string, secret: string) => {
-    const client = Either.getOrThrow(Credentials.oauthClient({ key, secret }))
+    const client = Result.getOrThrow(Credentials.oauthClient({ key, secret }))
     return Effect.runPromiseExit(
       Effect.flatMap(TokenEndpoint.source(new URL(sim.url), client), (s) => s.fetch).pipe(
         Effect.provide(FetchHttpClient.layer)
@@ -135,7 +136,7 @@ describe("TokenEndpoint.source over HTTP", () => {
 
   it("maps the simulator's 320001 to InvalidCredentials with its request id", async () => {
     const exit = await fetchWith("sample-key", "wrong")
-    const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    const error = soleFailure(exit)
     expect(error?._tag).toBe("InvalidCredentials")
     expect(error?.requestId).toMatch(/.+/)
   })
@@ -143,13 +144,9 @@ describe("TokenEndpoint.source over HTTP", () => {
   it("turns a connection failure into TransportError and truncated JSON into MalformedResponse", async () => {
     sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "reset" }, times: 1 })
     const reset = await fetchWith("sample-key", "sample-secret")
-    expect(Exit.isFailure(reset) && reset.cause._tag === "Fail" && reset.cause.error._tag).toBe(
-      "TransportError"
-    )
+    expect(soleFailure(reset)?._tag).toBe("TransportError")
     sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "truncated-json" }, times: 1 })
     const truncated = await fetchWith("sample-key", "sample-secret")
-    expect(Exit.isFailure(truncated) && truncated.cause._tag === "Fail" && truncated.cause.error._tag).toBe(
-      "MalformedResponse"
-    )
+    expect(soleFailure(truncated)?._tag).toBe("MalformedResponse")
   })
 })

@@ -1,6 +1,6 @@
 import { SAMPLE_CLIENT, type Simulator } from "@capauth/testkit"
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, Either, Redacted } from "effect"
+import { Cause, Effect, type Exit, Redacted, Result } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { Credentials, TokenEndpoint, TokenManager } from "../src/index.ts"
 
 let counter = 0
@@ -23,9 +23,20 @@ export const managerFor = (
   options: Omit<TokenManager.Options, "source"> = {}
 ) =>
   Effect.gen(function* () {
-    const client = Either.getOrThrow(
+    const client = Result.getOrThrow(
       Credentials.oauthClient({ key: credentials.key, secret: Redacted.make(credentials.secret) })
     )
     const source = yield* TokenEndpoint.source(new URL(sim.url), client)
     return yield* TokenManager.make({ ...options, source })
   }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/**
+ * The typed error of an exit whose cause is exactly one failure (what Effect 3 wrote `cause._tag === "Fail"`;
+ * an Effect 4 `Cause` is a flat list of reasons). `undefined` for a success, a defect, an interruption or
+ * several reasons.
+ */
+export const soleFailure = <A, E>(exit: Exit.Exit<A, E>): E | undefined => {
+  if (exit._tag !== "Failure" || exit.cause.reasons.length !== 1) return undefined
+  const reason = exit.cause.reasons[0]!
+  return Cause.isFailReason(reason) ? reason.error : undefined
+}
