@@ -7,7 +7,7 @@ import * as CapillaryConfig from "@capauth/core/CapillaryConfig"
 import * as Cluster from "@capauth/core/Cluster"
 import type { CapillaryPromiseClient } from "@capauth/node"
 import type { Simulator } from "@capauth/testkit"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 
 export interface Target {
   readonly cap: CapillaryPromiseClient
@@ -36,12 +36,12 @@ export const clusterUrl = (env: Env): URL => {
   if (cluster === undefined && baseUrl === undefined) {
     // Let the core say which variables are missing, in its words.
     const parsed = CapillaryConfig.fromEnv((name) => env[name])
-    if (Either.isLeft(parsed)) throw parsed.left
-    return parsed.right.baseUrl
+    if (Result.isFailure(parsed)) throw parsed.failure
+    return parsed.success.baseUrl
   }
   const resolved = Cluster.resolve({ cluster, baseUrl })
-  if (Either.isLeft(resolved)) throw CapillaryConfig.blameEnv(resolved.left)
-  return resolved.right
+  if (Result.isFailure(resolved)) throw CapillaryConfig.blameEnv(resolved.failure)
+  return resolved.success
 }
 
 export interface ConnectOptions {
@@ -64,7 +64,7 @@ export const connect = async (options: ConnectOptions): Promise<Target> => {
     const url = clusterUrl(env)
     // Check the whole environment before loading the HTTP stack: config errors come back at once.
     const config = CapillaryConfig.fromEnv((name) => env[name])
-    if (Either.isLeft(config)) throw config.left
+    if (Result.isFailure(config)) throw config.failure
     const { createCapillaryClient } = await import("@capauth/node")
     const cap = createCapillaryClient() // reads the same CAPILLARY_* variables from process.env
     return { cap, mode: "cluster", baseUrl: url.origin, close: () => cap.close() }

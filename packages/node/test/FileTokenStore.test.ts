@@ -90,11 +90,11 @@ describe("FileTokenStore", () => {
 
   it("fails with TokenStoreError (no token in the message) when the path is unusable", async () => {
     await fs.mkdir(file, { recursive: true }) // a directory where the file should be
-    const result = await run(Effect.either(FileTokenStore.make(file).set("k", token("secret-token-value"))))
-    expect(result._tag).toBe("Left")
-    if (result._tag === "Left") {
-      expect(result.left._tag).toBe("TokenStoreError")
-      expect(result.left.message).not.toContain("secret-token-value")
+    const result = await run(Effect.result(FileTokenStore.make(file).set("k", token("secret-token-value"))))
+    expect(result._tag).toBe("Failure")
+    if (result._tag === "Failure") {
+      expect(result.failure._tag).toBe("TokenStoreError")
+      expect(result.failure.message).not.toContain("secret-token-value")
     }
   })
 

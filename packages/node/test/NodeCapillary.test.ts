@@ -1,9 +1,9 @@
 import { CapillaryClient, TokenManager } from "@capauth/core"
 import { SAMPLE_CLIENT, type Simulator, startSimulator } from "@capauth/testkit"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import { afterAll, beforeAll } from "vitest"
 import { NodeCapillary } from "../src/index.ts"
@@ -23,7 +23,7 @@ const getCustomer = Effect.gen(function* () {
 })
 
 describe("NodeCapillary layers", () => {
-  it.scoped("layer(input): CapillaryClient over undici, one token for concurrent calls", () =>
+  it.effect("layer(input): CapillaryClient over undici, one token for concurrent calls", () =>
     Effect.gen(function* () {
       const before = sim.stats().tokenRequestsTotal
       const customers = yield* Effect.all(
@@ -44,12 +44,12 @@ describe("NodeCapillary layers", () => {
     )
   )
 
-  it.scoped("layerConfig reads CAPILLARY_* through the ConfigProvider, attribution included", () =>
+  it.effect("layerConfig reads CAPILLARY_* through the ConfigProvider, attribution included", () =>
     Effect.gen(function* () {
       const client = yield* CapillaryClient.CapillaryClient
       const response = yield* client.execute(
         HttpClientRequest.post("/v2/customers").pipe(
-          HttpClientRequest.bodyUnsafeJson({
+          HttpClientRequest.bodyJsonUnsafe({
             profiles: [{ identifiers: [{ type: "mobile", value: "919000000200" }] }]
           })
         )
@@ -60,16 +60,16 @@ describe("NodeCapillary layers", () => {
       Effect.provide(
         NodeCapillary.layerConfig.pipe(
           Layer.provide(
-            Layer.setConfigProvider(
-              ConfigProvider.fromMap(
-                new Map([
-                  ["CAPILLARY_BASE_URL", sim.url],
-                  ["CAPILLARY_CLIENT_KEY", SAMPLE_CLIENT.key],
-                  ["CAPILLARY_CLIENT_SECRET", SAMPLE_CLIENT.secret],
-                  ["CAPILLARY_ATTRIBUTION_TYPE", "STORE_CODE"],
-                  ["CAPILLARY_ATTRIBUTION_CODE", "store1"]
-                ])
-              )
+            ConfigProvider.layer(
+              ConfigProvider.fromEnv({
+                env: {
+                  CAPILLARY_BASE_URL: sim.url,
+                  CAPILLARY_CLIENT_KEY: SAMPLE_CLIENT.key,
+                  CAPILLARY_CLIENT_SECRET: SAMPLE_CLIENT.secret,
+                  CAPILLARY_ATTRIBUTION_TYPE: "STORE_CODE",
+                  CAPILLARY_ATTRIBUTION_CODE: "store1"
+                }
+              })
             )
           )
         )
@@ -84,13 +84,8 @@ describe("NodeCapillary layers", () => {
           Layer.build(
             NodeCapillary.layerConfig.pipe(
               Layer.provide(
-                Layer.setConfigProvider(
-                  ConfigProvider.fromMap(
-                    new Map([
-                      ["CAPILLARY_BASE_URL", sim.url],
-                      ["CAPILLARY_CLIENT_KEY", "k"]
-                    ])
-                  )
+                ConfigProvider.layer(
+                  ConfigProvider.fromEnv({ env: { CAPILLARY_BASE_URL: sim.url, CAPILLARY_CLIENT_KEY: "k" } })
                 )
               )
             )

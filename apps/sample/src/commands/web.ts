@@ -1,8 +1,8 @@
 /** `web`: serve the browser demo (apps/sample/src/web/server.ts) and print its URL until Ctrl-C. */
 import { CapillaryConfig } from "@capauth/core"
 import { SAMPLE_CLIENT } from "@capauth/testkit"
-import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { UsageError, WebDemoMissing } from "../Failure.ts"
 import { type Io, note } from "../Io.ts"
 import { clusterUrl, embeddedSimulator, wantsCluster } from "../Target.ts"
@@ -55,10 +55,10 @@ export const run = async (options: WebOptions, io: Io): Promise<void> => {
     if (useCluster) {
       baseUrl = clusterUrl(io.env).origin
       const input = CapillaryConfig.inputFromEnv((name) => io.env[name])
-      if (Either.isLeft(input)) throw input.left
-      const checked = CapillaryConfig.make(input.right)
-      if (Either.isLeft(checked)) throw CapillaryConfig.blameEnv(checked.left)
-      const given = input.right.credentials
+      if (Result.isFailure(input)) throw input.failure
+      const checked = CapillaryConfig.make(input.success)
+      if (Result.isFailure(checked)) throw CapillaryConfig.blameEnv(checked.failure)
+      const given = input.success.credentials
       if (given === undefined || !("key" in given)) {
         throw new UsageError(
           "web needs OAuth credentials (CAPILLARY_CLIENT_KEY and CAPILLARY_CLIENT_SECRET): a till has no token to broker",
@@ -69,7 +69,7 @@ export const run = async (options: WebOptions, io: Io): Promise<void> => {
         key: given.key,
         secret: typeof given.secret === "string" ? given.secret : Redacted.value(given.secret)
       }
-      attribution = input.right.attribution
+      attribution = input.success.attribution
     } else {
       const sim = await embeddedSimulator()
       closers.push(() => sim.close())
