@@ -62,9 +62,12 @@ export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<C
     "Transient: retry later with backoff; capauth keeps serving a still-valid token meanwhile."
 }
 
-/** Network, DNS, timeout or abort: no usable response arrived. */
+/**
+ * Network, DNS, timeout or abort: no usable response arrived. `Redirect`: the server redirected a request with
+ * credentials to another origin (or to `http:`) and capauth refused to follow it there.
+ */
 export class TransportError extends Data.TaggedError("TransportError")<
-  Common & { readonly reason: "Network" | "Timeout" | "Aborted" }
+  Common & { readonly reason: "Network" | "Timeout" | "Aborted" | "Redirect" }
 > {
   readonly action = "Check connectivity to the Capillary host (DNS, proxy, firewall) and retry."
 }
@@ -97,7 +100,9 @@ export type AuthError =
 
 /** Errors worth retrying with backoff: the same request may succeed later. */
 export const isTransient = (error: AuthError): error is RateLimited | ServiceUnavailable | TransportError =>
-  error._tag === "RateLimited" || error._tag === "ServiceUnavailable" || error._tag === "TransportError"
+  error._tag === "RateLimited" ||
+  error._tag === "ServiceUnavailable" ||
+  (error._tag === "TransportError" && error.reason !== "Redirect")
 
 /** Whether a value is one of capauth's errors. */
 export const isAuthError = (u: unknown): u is AuthError =>

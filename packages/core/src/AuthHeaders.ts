@@ -51,12 +51,16 @@ export interface Attribution {
 
 const typeSet: ReadonlySet<string> = new Set(attributionTypes)
 
+/** What a header value may hold: printable ASCII and Latin-1, tab and space; never CR, LF or NUL. */
+const headerValue = /^[\t\x20-\x7E\x80-\xFF]*$/
+
 /** Validate an attribution: `type` must be one of the six documented values, `code` non-empty. */
 export const attribution = (input: {
   readonly type?: string | undefined
   readonly code: string
 }): Result.Result<Attribution, ConfigError> => {
-  const type = (input.type ?? "TILL").toUpperCase()
+  const type =
+    input.type === undefined ? "TILL" : typeof input.type === "string" ? input.type.toUpperCase() : "?"
   if (!typeSet.has(type)) {
     return Result.fail(
       new ConfigError({
@@ -68,6 +72,15 @@ export const attribution = (input: {
   if (typeof input.code !== "string" || input.code.trim() === "") {
     return Result.fail(
       new ConfigError({ field: "attribution.code", message: "attribution.code must be non-empty" })
+    )
+  }
+  if (!headerValue.test(input.code)) {
+    return Result.fail(
+      new ConfigError({
+        field: "attribution.code",
+        message:
+          "attribution.code must be printable text: no CR, LF or other control characters (it is sent as a header)"
+      })
     )
   }
   return Result.succeed({ type: type as AttributionType, code: input.code })

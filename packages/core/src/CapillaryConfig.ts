@@ -46,7 +46,16 @@ export interface Input {
   readonly tokenTimeoutMillis?: number | undefined
   /** An opt-in place to keep tokens beyond this process's memory. */
   readonly tokenStore?: TokenStore | undefined
+  /**
+   * What to do when the API redirects a request to another origin (or from `https:` to `http:`): `"refuse"`
+   * (default) rejects with `TransportError` (reason `Redirect`); `"strip"` follows it without any credential or
+   * attribution header. Same-origin redirects are always followed with them.
+   */
+  readonly crossOriginRedirect?: CrossOriginRedirect | undefined
 }
+
+/** See `Input.crossOriginRedirect`. */
+export type CrossOriginRedirect = "refuse" | "strip"
 
 export interface CapillaryConfig {
   readonly baseUrl: URL
@@ -57,6 +66,7 @@ export interface CapillaryConfig {
   readonly refresh: Partial<RefreshPolicy> | undefined
   readonly tokenTimeout: Duration.Duration
   readonly tokenStore: TokenStore | undefined
+  readonly crossOriginRedirect: CrossOriginRedirect
 }
 
 /** The service tag. */
@@ -67,17 +77,19 @@ export const CapillaryConfig = /* @__PURE__ */ Context.Service<CapillaryConfig>(
 /** Validate user input. */
 export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigError> =>
   Result.gen(function* () {
+    if (typeof input !== "object" || input === null) {
+      return yield* invalid("options", "options must be an object, e.g. { cluster, credentials }")
+    }
+    yield* optionTypes(input)
     const baseUrl = yield* Cluster.resolve({ cluster: input.cluster, baseUrl: input.baseUrl })
     const credentials = yield* Credentials.fromInput(input.credentials)
     const attribution =
       input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
     const timeout = input.tokenTimeoutMillis ?? 10_000
-    if (!(timeout > 0)) {
-      return yield* Result.fail(
-        new ConfigError({
-          field: "tokenTimeoutMillis",
-          message: "tokenTimeoutMillis must be a positive number"
-        })
+    if (!(timeout > 0) || !Number.isFinite(timeout)) {
+      return yield* invalid(
+        "tokenTimeoutMillis",
+        "tokenTimeoutMillis must be a positive, finite number of milliseconds"
       )
     }
     return {
@@ -88,9 +100,65 @@ export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigEr
       mapForbidden: input.mapForbidden ?? false,
       refresh: input.refresh,
       tokenTimeout: Duration.millis(timeout),
-      tokenStore: input.tokenStore
+      tokenStore: input.tokenStore,
+      crossOriginRedirect: input.crossOriginRedirect ?? "refuse"
     }
   })
+
+const invalid = (field: string, message: string) => Result.fail(new ConfigError({ field, message }))
+
+const describe = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an array" : `a ${typeof u}`)
+
+/** Each option has the type its docs say, or construction fails naming it (no coercion: "5000" is refused). */
+const optionTypes = (input: Input): Result.Result<void, ConfigError> => {
+  const expect = (field: keyof Input, type: "string" | "boolean" | "number" | "object", also?: string) => {
+    const value: unknown = input[field]
+    if (value === undefined) return undefined
+    const ok =
+      type === "object"
+        ? typeof value === "object" && value !== null && !Array.isArray(value)
+        : typeof value === type
+    return ok ? undefined : `${field} must be ${also ?? `a ${type}`}, got ${describe(value)}`
+  }
+  const baseUrl = input.baseUrl
+  const problems: Array<[string, string | undefined]> = [
+    [
+      "baseUrl",
+      baseUrl === undefined || typeof baseUrl === "string" || baseUrl instanceof URL
+        ? undefined
+        : `baseUrl must be a string or a URL, got ${describe(baseUrl)}`
+    ],
+    ["cluster", expect("cluster", "string")],
+    ["credentials", expect("credentials", "object")],
+    ["attribution", expect("attribution", "object")],
+    ["legacyTillHeader", expect("legacyTillHeader", "boolean")],
+    ["mapForbidden", expect("mapForbidden", "boolean")],
+    ["refresh", expect("refresh", "object")],
+    ["tokenTimeoutMillis", expect("tokenTimeoutMillis", "number", "a number of milliseconds (not a string)")],
+    ["tokenStore", expect("tokenStore", "object", "a TokenStore ({ get, set, remove })")],
+    [
+      "crossOriginRedirect",
+      input.crossOriginRedirect === undefined ||
+      input.crossOriginRedirect === "refuse" ||
+      input.crossOriginRedirect === "strip"
+        ? undefined
+        : `crossOriginRedirect must be "refuse" or "strip"`
+    ]
+  ]
+  for (const [field, message] of problems) if (message !== undefined) return invalid(field, message)
+  const refresh = input.refresh as Record<string, unknown> | undefined
+  for (const key of ["refreshAtFraction", "jitterFraction", "expiryMarginMillis"]) {
+    const value = refresh?.[key]
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      return invalid(`refresh.${key}`, `refresh.${key} must be a finite, non-negative number`)
+    }
+  }
+  const store = input.tokenStore as Record<string, unknown> | undefined
+  if (store !== undefined && !["get", "set", "remove"].every((k) => typeof store[k] === "function")) {
+    return invalid("tokenStore", "tokenStore must have get, set and remove functions")
+  }
+  return Result.succeed(undefined)
+}
 
 /** The environment variables every adapter reads, and the setting each one feeds. */
 export const envVars = {

@@ -11,6 +11,7 @@
  */
 import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
+import { stripUserinfo } from "./internal/redact.ts"
 
 /** The documented API hosts. The same host serves v1.1, v2 and v3. */
 export const presets = {
@@ -98,4 +99,8 @@ export const resolve = (options: {
   return Result.fail(new ConfigError({ field: "baseUrl", message: "Set a cluster (e.g. eu) or a baseUrl" }))
 }
 
-const excerpt = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s)
+/** Echo user input in a message: never a URL's `user:password@`, never more than 60 characters. */
+const excerpt = (input: string) => {
+  const s = stripUserinfo(input)
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s
+}

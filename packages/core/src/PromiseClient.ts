@@ -34,7 +34,10 @@ import * as AuthHeaders from "./AuthHeaders.ts"
 import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { parseJson, type Verdict, verdict, verdictError } from "./internal/classify.ts"
+import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
+import { peekBody } from "./internal/peek.ts"
+import { type Known, scrubError } from "./internal/redact.ts"
+import { isRedirect } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** A per-request attribution override. */
@@ -104,12 +107,15 @@ export interface Platform {
 
 const now = () => Date.now()
 
-const rethrow = (cause: Cause.Cause<unknown>): never => {
-  throw Cause.squash(cause)
-}
+/** The caller's own abort: its `signal.reason` (an `AbortError` unless they chose another), passed through as is. */
+const callerAbort = (signal: AbortSignal | null | undefined): unknown =>
+  signal?.aborted === true ? signal.reason : undefined
 
-const toTransportError = (error: unknown): AuthError => {
+/** A failure of `fetch` itself (no response): the caller's abort as is, anything else a `TransportError`. */
+const sendFailure = (error: unknown, signal: AbortSignal | null | undefined): unknown => {
   if (isAuthError(error)) return error
+  const aborted = callerAbort(signal)
+  if (aborted !== undefined) return aborted
   const name = (error as { name?: unknown } | null)?.name
   return name === "AbortError" || name === "TimeoutError"
     ? new TransportError({
@@ -122,6 +128,57 @@ const toTransportError = (error: unknown): AuthError => {
       })
 }
 
+/** Settle with `promise`, or at once with the caller's abort: the shared work behind `promise` goes on. */
+const abortable = <A>(promise: Promise<A>, signal: AbortSignal | null | undefined): Promise<A> => {
+  if (signal === null || signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<A>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener("abort", onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort)
+        reject(error)
+      }
+    )
+  })
+}
+
+/**
+ * A body that can be read only once (a stream, an async iterable such as a Node `Readable`): it is sent once and
+ * never replayed; a 498 on it is a `TokenExpired` saying so. Everything else fetch accepts is replayable.
+ */
+const isOneShot = (body: unknown): boolean =>
+  typeof body === "object" &&
+  body !== null &&
+  (body instanceof ReadableStream ||
+    Symbol.asyncIterator in body ||
+    typeof (body as { pipe?: unknown }).pipe === "function")
+
+/** Statuses whose responses carry no body (a `Response` cannot be built with one). */
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+
+const isJson = (response: Response) =>
+  (response.headers.get("content-type") ?? "").toLowerCase().includes("json")
+
+/** Credential and attribution headers: what must never travel to another origin. */
+const credentialHeaders = [
+  AuthHeaders.names.oauthToken,
+  AuthHeaders.names.authorization,
+  AuthHeaders.names.attributionType,
+  AuthHeaders.names.attributionCode,
+  AuthHeaders.names.legacyTillCode,
+  AuthHeaders.names.lookupType,
+  AuthHeaders.names.lookup
+]
+
+/** How many redirects one call follows before it gives up. */
+const maxRedirects = 10
+
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
 export const make = (
   options: CapillaryConfig.Input | undefined,
@@ -130,6 +187,7 @@ export const make = (
   const parsed = options === undefined ? CapillaryConfig.fromEnv(platform.env) : CapillaryConfig.make(options)
   if (Result.isFailure(parsed)) throw parsed.failure
   const config = parsed.success
+  const origin = config.baseUrl.origin
   const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
   const runtime = ManagedRuntime.make(
     CapillaryClient.tokenManagerLayer.pipe(
@@ -137,10 +195,33 @@ export const make = (
       Layer.provide(platform.httpLayer)
     )
   )
-  const run = <A>(effect: Effect.Effect<A, AuthError, TokenManager.TokenManager>): Promise<A> =>
-    runtime.runPromiseExit(effect).then((exit) => (Exit.isSuccess(exit) ? exit.value : rethrow(exit.cause)))
 
   let closed = false
+  const closedError = () =>
+    new ConfigError({ field: "close", message: "this capauth client is closed: create a new one" })
+
+  // Every value that must never be shown: the secret (or till password hash) and the tokens this client held.
+  const known: Array<Known> = []
+  if (config.credentials._tag === "OAuthClient") known.push(config.credentials.secret)
+  else known.push(config.credentials.passwordMd5, AuthHeaders.basicAuthorization(config.credentials))
+  const recentTokens: Array<Redacted.Redacted<string>> = []
+  const remember = (token: AccessToken.AccessToken | undefined) => {
+    if (token === undefined || recentTokens.includes(token.value)) return
+    recentTokens.push(token.value)
+    if (recentTokens.length > 8) recentTokens.shift()
+  }
+  /** Every rejection goes through here: typed (or the caller's own abort), with no secret or token in it. */
+  const clean = (error: unknown): unknown =>
+    isAuthError(error) ? scrubError(error, [...known, ...recentTokens]) : error
+
+  const run = <A>(effect: Effect.Effect<A, AuthError, TokenManager.TokenManager>): Promise<A> =>
+    runtime.runPromiseExit(effect).then((exit) => {
+      if (Exit.isSuccess(exit)) return exit.value
+      // Interrupted: the client was closed under a waiting caller.
+      if (closed || Cause.hasInterruptsOnly(exit.cause)) throw closedError()
+      throw Cause.squash(exit.cause)
+    })
+
   let authorizer: Authorizer.Authorizer | undefined
   // One subscription, made before the first token request can be sent, fans events out to listeners:
   // a listener added at any time sees every event from then on, and none is lost to a race.
@@ -164,7 +245,7 @@ export const make = (
     return authorizer
   }
   const ready = async () => {
-    if (closed) throw new ConfigError({ message: "this capauth client is closed" })
+    if (closed) throw closedError()
     if (authorizer !== undefined) return authorizer // the warm path stays one check: closed, then cached
     starting ??= start()
     return starting
@@ -178,25 +259,140 @@ export const make = (
   }
 
   /** Headers for one request: synchronously when a fresh token is cached, else after the shared flight. */
-  const authorize = async (auth: Authorizer.Authorizer, attribution: Authorizer.AttributionChoice) =>
-    auth.unsafeAuthorize(attribution, now()) ?? (await run(auth.authorize(attribution)))
-
-  const judge = async (response: Response): Promise<{ verdict: Verdict; response: Response }> => {
-    const status = response.status
-    if (status === 498 || status === 401 || status === 403)
-      return { verdict: verdict(status, undefined), response }
-    if (!(response.headers.get("content-type") ?? "").toLowerCase().includes("json"))
-      return { verdict: "ok", response }
-    // Read the JSON body once to look for 498 inside it; the caller gets the same Response serving that text.
-    const text = await response.text()
-    const json = parseJson(text)
-    return { verdict: verdict(status, json), response: buffered(response, text, json) }
+  const authorize = async (
+    auth: Authorizer.Authorizer,
+    attribution: Authorizer.AttributionChoice,
+    signal?: AbortSignal | null
+  ): Promise<Authorizer.Authorized> => {
+    const authorized =
+      auth.unsafeAuthorize(attribution, now()) ?? (await abortable(run(auth.authorize(attribution)), signal))
+    remember(authorized.token)
+    return authorized
   }
 
-  const replayable = (body: unknown) =>
-    body === undefined || body === null || !(body instanceof ReadableStream)
+  /**
+   * Judge a response without holding it: auth statuses decide alone; a JSON body is peeked (at most
+   * `peekLimitBytes`) for the envelope code and handed on byte for byte, still streaming.
+   */
+  const judge = async (
+    response: Response,
+    signal: AbortSignal | null | undefined
+  ): Promise<{ verdict: Verdict; response: Response }> => {
+    const status = response.status
+    if (isAuthStatus(status)) return { verdict: verdictOf(status, undefined), response }
+    if (response.body === null || nullBodyStatuses.has(status) || !isJson(response)) {
+      return { verdict: "ok", response }
+    }
+    const bodyError = (error: unknown) =>
+      callerAbort(signal) ??
+      new TransportError({
+        reason: "Network",
+        status,
+        requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
+        message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
+      })
+    const peeked = await peekBody(response.body, { mapError: bodyError })
+    const rebuilt = new Response(peeked.body, {
+      status,
+      statusText: response.statusText,
+      headers: response.headers
+    })
+    Object.defineProperties(rebuilt, {
+      url: { value: response.url },
+      redirected: { value: response.redirected }
+    })
+    return { verdict: verdictOf(status, peeked.code), response: rebuilt }
+  }
+
+  /**
+   * Send, following redirects as capauth's rules say: the same origin keeps the credentials; another origin (or
+   * a downgrade to `http:`) is refused, or followed without them when `crossOriginRedirect` is "strip".
+   */
+  const sendFollowing = async (url: string, init: RequestInit, headers: Headers): Promise<Response> => {
+    const mode = init.redirect ?? "follow"
+    let target = url
+    let method = (init.method ?? "GET").toUpperCase()
+    let body = init.body
+    let credentialed = true
+    for (let hops = 0; ; hops++) {
+      let response: Response
+      try {
+        response = await fetchImpl(target, {
+          ...init,
+          method,
+          body: body ?? null,
+          headers,
+          redirect: "manual"
+        })
+      } catch (error) {
+        throw sendFailure(error, init.signal)
+      }
+      if (mode === "manual" || !isRedirect(response.status)) return response
+      const location = response.headers.get("location")
+      if (response.status === 0 || location === null) {
+        if (mode === "error" || response.status === 0) {
+          throw new TransportError({
+            reason: "Redirect",
+            status: response.status,
+            message:
+              "the server answered a redirect whose target cannot be read here; capauth does not follow it"
+          })
+        }
+        return response
+      }
+      await response.body?.cancel().catch(() => undefined)
+      const next = new URL(location, target)
+      const leaves = next.origin !== origin
+      if (
+        mode === "error" ||
+        hops >= maxRedirects ||
+        (leaves && credentialed && config.crossOriginRedirect === "refuse")
+      ) {
+        throw new TransportError({
+          reason: "Redirect",
+          status: response.status,
+          requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
+          message:
+            hops >= maxRedirects
+              ? `more than ${maxRedirects} redirects`
+              : mode === "error"
+                ? `redirected to ${next.origin} while redirect is "error"`
+                : `refused to follow a redirect from ${origin} to ${next.origin} with credentials (set crossOriginRedirect: "strip" to follow it without them)`
+        })
+      }
+      if (leaves && credentialed) {
+        for (const name of credentialHeaders) headers.delete(name)
+        credentialed = false
+      }
+      // 303, and 301/302 after a POST, turn into a GET without a body (as fetch does).
+      if (
+        response.status === 303
+          ? method !== "HEAD"
+          : (response.status === 301 || response.status === 302) && method === "POST"
+      ) {
+        method = "GET"
+        body = null
+        headers.delete("content-type")
+      } else if (body !== undefined && body !== null && isOneShot(body)) {
+        throw new TransportError({
+          reason: "Redirect",
+          status: response.status,
+          message: "redirected, but the request body is a stream that was already sent: not replayed"
+        })
+      }
+      target = next.href
+    }
+  }
 
   const capFetch = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
+    try {
+      return await fetchOnce(input, init)
+    } catch (error) {
+      throw clean(error)
+    }
+  }
+
+  const fetchOnce = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
     const { attribution: override, ...rest } = init ?? {}
     const attribution = attributionOf(override)
     let url: string
@@ -216,12 +412,21 @@ export const make = (
     } else {
       url =
         typeof input === "string" && input.startsWith("/")
-          ? config.baseUrl.origin + input
+          ? origin + input
           : new URL(input, config.baseUrl).href
-      if (!replayable(rest.body)) {
-        requestInit = { ...rest, body: await new Response(rest.body).arrayBuffer() }
-      }
+      // Streams are sent as they come (fetch needs `duplex: "half"` for them) and never buffered.
+      if (isOneShot(rest.body)) requestInit = { ...rest, duplex: "half" } as RequestInit
     }
+    const signal = requestInit.signal
+    const aborted = callerAbort(signal)
+    if (aborted !== undefined) throw aborted
+    if (new URL(url).origin !== origin) {
+      throw new ConfigError({
+        field: "url",
+        message: `capauth sends credentials only to ${origin}; use a path or a URL on that origin`
+      })
+    }
+    const oneShot = isOneShot(requestInit.body)
     // One Headers per request: the caller's, plus ours. A renewed attempt only replaces the credential.
     const headers = new Headers(requestInit.headers)
     const choice = headers.has(AuthHeaders.names.attributionType) ? null : attribution
@@ -231,20 +436,18 @@ export const make = (
         const credential = name === AuthHeaders.names.oauthToken || name === AuthHeaders.names.authorization
         if (credential || !headers.has(name)) headers.set(name, value)
       }
-      let response: Response
-      try {
-        response = await fetchImpl(url, { ...requestInit, headers })
-      } catch (error) {
-        throw toTransportError(error)
-      }
-      return { authorized, ...(await judge(response)) }
+      const response = await sendFollowing(url, requestInit, headers)
+      return { authorized, ...(await judge(response, signal)) }
     }
-    const auth = await ready()
-    const first = await send(await authorize(auth, choice))
+    const auth = await abortable(ready(), signal)
+    const first = await send(await authorize(auth, choice, signal))
     const renew = (first.verdict === "expired" || first.verdict === "rejected") && auth.renewable
     if (!renew) return settle(first, false)
+    await first.response.body?.cancel().catch(() => undefined)
     await run(auth.invalidate(first.authorized)) // only that token: a fresher one stays
-    return settle(await send(await authorize(auth, choice)), true)
+    // A body that could be read only once was sent already: say so rather than replay it empty.
+    if (oneShot) return settle(first, false)
+    return settle(await send(await authorize(auth, choice, signal)), true)
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
@@ -254,22 +457,34 @@ export const make = (
     return response
   }
 
+  const guarded =
+    <Args extends Array<unknown>, A>(f: (...args: Args) => Promise<A>) =>
+    async (...args: Args): Promise<A> => {
+      try {
+        return await f(...args)
+      } catch (error) {
+        throw clean(error)
+      }
+    }
+
   const client: CapillaryPromiseClient = {
     fetch: capFetch,
     ky: ky.create({
-      prefixUrl: config.baseUrl.origin,
+      prefixUrl: origin,
       fetch: capFetch as typeof globalThis.fetch,
       retry: {
         limit: 2,
         shouldRetry: ({ error }) => (isAuthError(error) && !isTransient(error) ? false : undefined)
       }
     }),
-    headers: async (opts) => ({
-      ...(await authorize(await ready(), attributionOf(opts?.attribution))).headers
+    headers: guarded(async (opts) => {
+      const attribution = attributionOf(opts?.attribution)
+      return { ...(await authorize(await ready(), attribution)).headers }
     }),
-    token: async () => {
+    token: guarded(async () => {
       await ready()
       const token = await run(Effect.flatMap(TokenManager.TokenManager, (t) => t.get))
+      remember(token)
       return {
         value: token.value,
         obtainedAt: new Date(token.obtainedAt),
@@ -278,8 +493,8 @@ export const make = (
         remainingMillis: AccessToken.remainingMillis(token, now()),
         claims: token.claims
       }
-    },
-    invalidate: async (token) => {
+    }),
+    invalidate: guarded(async (token: Redacted.Redacted<string> | { readonly fingerprint: string }) => {
       await ready()
       return run(
         Effect.flatMap(TokenManager.TokenManager, (tokens) =>
@@ -292,11 +507,11 @@ export const make = (
           })
         )
       )
-    },
-    stats: async () => {
+    }),
+    stats: guarded(async () => {
       await ready()
       return run(Effect.flatMap(TokenManager.TokenManager, (t) => t.stats))
-    },
+    }),
     onEvent: (listener) => {
       listeners.add(listener)
       return () => void listeners.delete(listener)
@@ -308,47 +523,4 @@ export const make = (
     }
   }
   return client
-}
-
-/**
- * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read: every body
- * accessor serves `text`. Cheaper than a second `Response` per reply, and the JSON is parsed once.
- */
-const buffered = (response: Response, text: string, json: unknown): Response => {
-  const bytes = () => new TextEncoder().encode(text)
-  let used = false
-  let stream: ReadableStream<Uint8Array> | null | undefined
-  const once = <A>(read: () => A): Promise<A> => {
-    if (used) return Promise.reject(new TypeError("Body has already been consumed."))
-    used = true
-    return Promise.resolve().then(read)
-  }
-  return Object.defineProperties(response, {
-    bodyUsed: { get: () => used },
-    body: {
-      get: () => {
-        if (used) return null
-        stream ??= new Response(text).body
-        return stream
-      }
-    },
-    text: { value: () => once(() => text) },
-    json: { value: () => once(() => (json !== undefined || text === "" ? json : JSON.parse(text))) },
-    arrayBuffer: { value: () => once(() => bytes().buffer) },
-    bytes: { value: () => once(bytes) },
-    blob: { value: () => once(() => new Blob([text], { type: response.headers.get("content-type") ?? "" })) },
-    formData: { value: () => once(() => new Response(text, { headers: response.headers }).formData()) },
-    clone: {
-      value: () => {
-        if (used) throw new TypeError("Response body is already used")
-        const copy = new Response(text, {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers
-        })
-        Object.defineProperty(copy, "url", { value: response.url })
-        return copy
-      }
-    }
-  })
 }

@@ -27,18 +27,28 @@ import type { IssuedToken } from "./AccessToken.ts"
 import * as Err from "./AuthError.ts"
 import type { OAuthClient } from "./Credentials.ts"
 import { parseJson, type ResponseFacts, tokenFailure } from "./internal/classify.ts"
-import { excerpt } from "./internal/redact.ts"
+import { excerpt, type Known, scrubError } from "./internal/redact.ts"
+import { withoutRedirects } from "./internal/transport.ts"
 import type { TokenSource } from "./TokenSource.ts"
 
 /** The path of the token endpoint, relative to the cluster's base URL. */
 export const path = "/v3/oauth/token/generate"
 
-/** Build the token request: JSON `{key, secret}`, no Authorization header. */
+/**
+ * Build the token request: JSON `{key, secret}`, no Authorization header. Build it when sending (the secret is
+ * revealed into the body only then), never keep one around.
+ */
 export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.HttpClientRequest =>
   HttpClientRequest.post(new URL(path, baseUrl)).pipe(
     HttpClientRequest.acceptJson,
     HttpClientRequest.bodyJsonUnsafe({ key: client.key, secret: Redacted.value(client.secret) })
   )
+
+/** The longest token accepted (Capillary's JWTs are about 1 KB; servers refuse much larger headers with 431). */
+export const maxTokenLength = 8192
+
+/** A token must be sendable as a header value as is: visible ASCII, no space, CR, LF or control byte. */
+const headerSafe = /^[\x21-\x7E]+$/
 
 /** Read what matters of a response (status, request id, body) without failing on a non-JSON body. */
 export const readFacts = (
@@ -92,6 +102,18 @@ export const processResponse = (
       })
     )
   }
+  if (!headerSafe.test(accessToken) || accessToken.length > maxTokenLength) {
+    return Effect.fail(
+      new Err.MalformedResponse({
+        requestId: facts.requestId,
+        status: facts.status,
+        message:
+          accessToken.length > maxTokenLength
+            ? `token response's data.accessToken is longer than ${maxTokenLength} characters: no header could carry it`
+            : "token response's data.accessToken is blank or holds characters a header cannot carry (only visible ASCII is allowed)"
+      })
+    )
+  }
   return Effect.succeed({ value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl })
 }
 
@@ -126,15 +148,17 @@ export interface SourceOptions {
  */
 export const fetchToken = (
   http: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
+  request: HttpClientRequest.HttpClientRequest | (() => HttpClientRequest.HttpClientRequest),
   timeout: Duration.Duration,
-  origin: string
+  origin: string,
+  secrets: ReadonlyArray<Known> = []
 ): Effect.Effect<IssuedToken, Err.AuthError> =>
   Effect.gen(function* () {
     const sentAt = yield* Clock.currentTimeMillis
-    const facts = yield* http.execute(request).pipe(
+    const facts = yield* http.execute(typeof request === "function" ? request() : request).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
+      withoutRedirects,
       Effect.timeoutOrElse({
         duration: timeout,
         orElse: () =>
@@ -148,7 +172,7 @@ export const fetchToken = (
       Effect.mapError((e) => transportError(e, origin))
     )
     return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
-  })
+  }).pipe(Effect.mapError((error) => scrubError(error, secrets)))
 
 /** Capillary's token/generate as a `TokenSource`, using the `HttpClient` in context. */
 export const source = (
@@ -160,8 +184,9 @@ export const source = (
     id: `capillary:${baseUrl.host}:${client.key}`,
     fetch: fetchToken(
       http,
-      request(baseUrl, client),
+      () => request(baseUrl, client),
       Duration.fromInputUnsafe(options?.timeout ?? "10 seconds"),
-      baseUrl.origin
+      baseUrl.origin,
+      [client.secret]
     )
   }))

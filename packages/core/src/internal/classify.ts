@@ -1,5 +1,6 @@
 import * as Err from "../AuthError.ts"
 import { excerpt } from "./redact.ts"
+import { isRedirect } from "./transport.ts"
 
 /** What is known of a response once its body has been read. */
 export interface ResponseFacts {
@@ -111,6 +112,12 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
     )
   }
   if (facts.status >= 200 && facts.status < 300) return undefined
+  if (isRedirect(facts.status)) {
+    return new Err.MalformedResponse({
+      ...common,
+      message: `token request answered a redirect (HTTP ${facts.status}): capauth never follows one with the key and secret; set the base URL to the API host itself`
+    })
+  }
   const code = bodyCode(facts.json)
   const transient = transientError(facts, now, "token request failed", code)
   if (transient !== undefined) return transient
@@ -135,11 +142,20 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
 /** How an API response speaks of the credentials it was sent with. */
 export type Verdict = "ok" | "expired" | "rejected" | "forbidden"
 
-/** HTTP status first; then, for JSON bodies, the envelope's code (v1.1 sends 498 inside an HTTP 200). */
-export const verdict = (status: number, json: unknown): Verdict => {
-  const code = status === 498 || status === 401 || status === 403 ? status : bodyCode(json)
+/** Statuses that decide the verdict alone, before any body is looked at. */
+export const isAuthStatus = (status: number): boolean => status === 498 || status === 401 || status === 403
+
+/**
+ * HTTP status first; then the envelope's code (v1.1 sends 498 inside an HTTP 200), as found by `bodyCode` on a
+ * parsed body or by `internal/peek.ts` on a streamed one.
+ */
+export const verdictOf = (status: number, envelopeCode: number | undefined): Verdict => {
+  const code = isAuthStatus(status) ? status : envelopeCode
   return code === 498 ? "expired" : code === 401 ? "rejected" : code === 403 ? "forbidden" : "ok"
 }
+
+/** `verdictOf` for a parsed JSON body. */
+export const verdict = (status: number, json: unknown): Verdict => verdictOf(status, bodyCode(json))
 
 /**
  * What the caller gets for a verdict, the same for the Effect middleware and the Promise facade: `undefined`
