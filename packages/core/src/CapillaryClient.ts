@@ -28,11 +28,11 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Headers from "effect/http/Headers"
+import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import * as UrlParams from "effect/http/UrlParams"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"
@@ -40,7 +40,9 @@ import * as Err from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { parseJson, type Verdict, verdict, verdictError } from "./internal/classify.ts"
+import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
+import { peekBody } from "./internal/peek.ts"
+import { credentialHeaders, isRedirect, maxRedirects, withoutRedirects } from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
@@ -66,8 +68,9 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
   (response.headers["content-type"] ?? "").toLowerCase().includes("json")
 
 /**
- * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body is read once, judged, and
- * the caller gets the same response serving that text to every body accessor (`text`, `json`, `stream`, …).
+ * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body's first bytes (at most
+ * `peekLimitBytes`, 64 KiB) are scanned for the envelope code, and the caller gets a response streaming exactly
+ * the bytes the server sent: nothing is decoded, re-encoded or held.
  */
 export const inspect = (
   response: HttpClientResponse.HttpClientResponse
@@ -76,50 +79,26 @@ export const inspect = (
   HttpClientError.HttpClientError
 > => {
   const status = response.status
-  if (status === 498 || status === 401 || status === 403 || !isJson(response)) {
-    return Effect.succeed({ verdict: verdict(status, undefined), response })
+  if (isAuthStatus(status) || !isJson(response)) {
+    return Effect.succeed({ verdict: verdictOf(status, undefined), response })
   }
-  return Effect.map(response.text, (text) => {
-    const json = parseJson(text)
-    return { verdict: verdict(status, json), response: peeked(response, text, json) }
-  })
-}
-
-/**
- * The response with its body already read: everything else is the original (prototype delegation), the body
- * accessors serve the text, so no second web `Response` is built and the JSON is parsed once.
- */
-const peeked = (
-  response: HttpClientResponse.HttpClientResponse,
-  text: string,
-  json: unknown
-): HttpClientResponse.HttpClientResponse => {
   const decodeError = (cause: unknown) =>
     new HttpClientError.HttpClientError({
       reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
     })
-  const bytes = () => new TextEncoder().encode(text)
-  return Object.create(response, {
-    text: { get: () => Effect.succeed(text) },
-    json: {
-      get: () =>
-        json !== undefined || text === ""
-          ? Effect.succeed(json)
-          : Effect.try({ try: () => JSON.parse(text) as unknown, catch: decodeError })
-    },
-    arrayBuffer: { get: () => Effect.sync(() => bytes().buffer as ArrayBuffer) },
-    stream: { get: () => Stream.suspend(() => Stream.succeed(bytes())) },
-    urlParamsBody: {
-      get: () => Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })
-    },
-    formData: {
-      get: () =>
-        Effect.tryPromise({
-          try: () => new Response(text, { headers: response.headers as Record<string, string> }).formData(),
-          catch: decodeError
-        })
-    }
-  }) as HttpClientResponse.HttpClientResponse
+  return Effect.map(
+    Effect.tryPromise({
+      try: () => peekBody(Stream.toReadableStream(response.stream)),
+      catch: decodeError
+    }),
+    (peeked) => ({
+      verdict: verdictOf(status, peeked.code),
+      response: HttpClientResponse.fromWeb(
+        response.request,
+        new Response(peeked.body, { status, headers: response.headers as Record<string, string> })
+      )
+    })
+  )
 }
 
 const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
@@ -147,11 +126,70 @@ export const make = (
   authorizer: Authorizer.Authorizer
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> => {
   const base = config.baseUrl.origin
+  const crossOrigin = config.crossOriginRedirect ?? "refuse"
   const send = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.gen(function* () {
       const authorized = yield* authorizer.authorize(hasAttribution(request) ? null : undefined)
-      const response = yield* http.execute(HttpClientRequest.setHeaders(request, authorized.headers))
+      const response = yield* follow(HttpClientRequest.setHeaders(request, authorized.headers), 0, true)
       return { authorized, ...(yield* inspect(response)) }
+    })
+
+  const refuse = (response: HttpClientResponse.HttpClientResponse, message: string) =>
+    Effect.fail(
+      new Err.TransportError({
+        reason: "Redirect",
+        status: response.status,
+        requestId: response.headers[AuthHeaders.names.requestId],
+        message
+      })
+    )
+
+  /** Follow redirects by capauth's rules: credentials stay on the base origin (see `CapillaryConfig.Input`). */
+  const follow = (
+    request: HttpClientRequest.HttpClientRequest,
+    hops: number,
+    credentialed: boolean
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | Err.AuthError> =>
+    Effect.flatMap(withoutRedirects(http.execute(request)), (response) => {
+      if (!isRedirect(response.status)) return Effect.succeed(response)
+      const location = response.headers.location
+      if (response.status === 0) {
+        return refuse(
+          response,
+          "the server answered a redirect whose target cannot be read here; not followed"
+        )
+      }
+      if (location === undefined) return Effect.succeed(response)
+      const next = new URL(location, request.url)
+      const leaves = next.origin !== base
+      if (hops >= maxRedirects) return refuse(response, `more than ${maxRedirects} redirects`)
+      if (leaves && credentialed && crossOrigin === "refuse") {
+        return refuse(
+          response,
+          `refused to follow a redirect from ${base} to ${next.origin} with credentials (set crossOriginRedirect: "strip" to follow it without them)`
+        )
+      }
+      let nextRequest = HttpClientRequest.setUrl(request, next.href)
+      if (leaves && credentialed) {
+        for (const name of credentialHeaders) nextRequest = HttpClientRequest.removeHeader(nextRequest, name)
+      }
+      const method = request.method.toUpperCase()
+      if (
+        response.status === 303
+          ? method !== "HEAD"
+          : (response.status === 301 || response.status === 302) && method === "POST"
+      ) {
+        nextRequest = HttpClientRequest.removeHeader(
+          HttpClientRequest.setBody(HttpClientRequest.setMethod(nextRequest, "GET"), HttpBody.empty),
+          "content-type"
+        )
+      } else if (request.body._tag === "Stream") {
+        return refuse(
+          response,
+          "redirected, but the request body is a stream that was already sent: not replayed"
+        )
+      }
+      return follow(nextRequest, hops + 1, credentialed && !leaves)
     })
 
   const judged = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean) => {
@@ -165,7 +203,14 @@ export const make = (
       Effect.flatMap(requestEffect, (request) =>
         Effect.flatMap(send(request), (first) => {
           const retry = (first.verdict === "expired" || first.verdict === "rejected") && authorizer.renewable
-          if (!retry || request.body._tag === "Stream") return judged(first.verdict, first.response, false)
+          if (!retry) return judged(first.verdict, first.response, false)
+          // A stream body was sent already and cannot be replayed: drop the token, report the expiry.
+          if (request.body._tag === "Stream") {
+            return Effect.andThen(
+              authorizer.invalidate(first.authorized),
+              judged(first.verdict, first.response, false)
+            )
+          }
           return Effect.andThen(
             authorizer.invalidate(first.authorized),
             Effect.flatMap(send(request), (second) => judged(second.verdict, second.response, true))

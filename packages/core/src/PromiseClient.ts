@@ -37,7 +37,7 @@ import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
 import { peekBody } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
-import { isRedirect } from "./internal/transport.ts"
+import { credentialHeaders, isRedirect, maxRedirects } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** A per-request attribution override. */
@@ -164,20 +164,6 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
 const isJson = (response: Response) =>
   (response.headers.get("content-type") ?? "").toLowerCase().includes("json")
-
-/** Credential and attribution headers: what must never travel to another origin. */
-const credentialHeaders = [
-  AuthHeaders.names.oauthToken,
-  AuthHeaders.names.authorization,
-  AuthHeaders.names.attributionType,
-  AuthHeaders.names.attributionCode,
-  AuthHeaders.names.legacyTillCode,
-  AuthHeaders.names.lookupType,
-  AuthHeaders.names.lookup
-]
-
-/** How many redirects one call follows before it gives up. */
-const maxRedirects = 10
 
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
 export const make = (

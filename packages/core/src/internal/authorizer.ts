@@ -32,7 +32,11 @@ export interface Authorizer {
 }
 
 /** The settings of a client that do not depend on where credentials come from. */
-export type Settings = Pick<CapillaryConfig, "baseUrl" | "attribution" | "legacyTillHeader" | "mapForbidden">
+export type Settings = Pick<
+  CapillaryConfig,
+  "baseUrl" | "attribution" | "legacyTillHeader" | "mapForbidden"
+> &
+  Partial<Pick<CapillaryConfig, "crossOriginRedirect">>
 
 export const make = (config: CapillaryConfig, tokens: TokenManager): Authorizer =>
   config.credentials._tag === "Till" ? basic(config, config.credentials) : oauth(config, tokens)

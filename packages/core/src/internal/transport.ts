@@ -6,6 +6,21 @@
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Option from "effect/Option"
+import * as AuthHeaders from "../AuthHeaders.ts"
+
+/** Credential and attribution headers: what must never travel to another origin. */
+export const credentialHeaders: ReadonlyArray<string> = [
+  AuthHeaders.names.oauthToken,
+  AuthHeaders.names.authorization,
+  AuthHeaders.names.attributionType,
+  AuthHeaders.names.attributionCode,
+  AuthHeaders.names.legacyTillCode,
+  AuthHeaders.names.lookupType,
+  AuthHeaders.names.lookup
+]
+
+/** How many redirects one call follows before it gives up. */
+export const maxRedirects = 10
 
 /** The redirect statuses a client may follow. */
 export const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
