@@ -20,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type { RefreshPolicy } from "./AccessToken.ts"
 import { ConfigError } from "./AuthError.ts"
@@ -254,18 +255,44 @@ export const fromEnv = (
 export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =>
   Layer.effect(CapillaryConfig, Effect.fromResult(make(input)))
 
-/** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider`. */
+/** The variables holding a secret: read with `Config.Redacted`, so Effect never handles them as plain text. */
+const secretVars: ReadonlySet<EnvVar> = new Set([
+  "CAPILLARY_CLIENT_SECRET",
+  "CAPILLARY_TILL_PASSWORD",
+  "CAPILLARY_TILL_PASSWORD_MD5"
+])
+
+/**
+ * Validated config from the `CAPILLARY_*` variables, read through Effect's current `ConfigProvider` (Effect's
+ * environment provider by default; `ConfigProvider.layer(...)` to read elsewhere), secrets as `Config.Redacted`.
+ * A missing or invalid variable, or a provider that cannot be read, is a `ConfigError`.
+ */
+export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PURE__ */ Effect.suspend(() => {
+  const names = Object.keys(envVars) as ReadonlyArray<EnvVar>
+  const reads = names.map((name) =>
+    Config.option<string | Redacted.Redacted<string>>(
+      secretVars.has(name) ? Config.Redacted(name) : Config.String(name)
+    )
+  )
+  return Effect.gen(function* () {
+    const values = yield* Effect.mapError(
+      Config.all(reads),
+      (error) => new ConfigError({ message: `could not read the CAPILLARY_* variables: ${error.message}` })
+    )
+    const byName = new Map(names.map((name, i) => [name, values[i]] as const))
+    // The env rules (shared with process.env and Deno.env) read text: a secret is revealed only to hand it to
+    // them, and `make` wraps it in a Redacted again at once.
+    const lookup = (name: EnvVar) => {
+      const value = byName.get(name)
+      if (value === undefined || Option.isNone(value)) return undefined
+      return Redacted.isRedacted(value.value) ? Redacted.value(value.value) : value.value
+    }
+    return yield* Effect.fromResult(fromEnv(lookup))
+  })
+})
+
+/** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider` (see `fromConfig`). */
 export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
   CapillaryConfig,
-  // Annotated too: an un-annotated argument keeps the whole layer (and Config, hence Schema) in every bundle.
-  /* @__PURE__ */ Effect.gen(function* () {
-    const values = new Map<EnvVar, string>()
-    for (const name of Object.keys(envVars) as Array<EnvVar>) {
-      const value = yield* Effect.orElseSucceed(Config.option(Config.String(name)), () =>
-        Option.none<string>()
-      )
-      if (Option.isSome(value)) values.set(name, value.value)
-    }
-    return yield* Effect.fromResult(fromEnv((name) => values.get(name)))
-  })
+  fromConfig
 )
