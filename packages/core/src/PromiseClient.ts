@@ -457,6 +457,8 @@ export const make = (
     fetch: capFetch,
     ky: ky.create({
       prefixUrl: origin,
+      // capauth types every failure; ky's own 10 s timeout would reject with an untyped TimeoutError.
+      timeout: false,
       fetch: capFetch as typeof globalThis.fetch,
       retry: {
         limit: 2,
