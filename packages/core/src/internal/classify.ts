@@ -1,3 +1,6 @@
+import * as Duration from "effect/Duration"
+import * as Headers from "effect/http/Headers"
+import * as Result from "effect/Result"
 import * as Err from "../AuthError.ts"
 import { excerpt } from "./redact.ts"
 import { isRedirect } from "./transport.ts"
@@ -53,15 +56,17 @@ export const firstError = (
   return { code, message: typeof e.message === "string" ? excerpt(e.message) : "unspecified error" }
 }
 
-/** `Retry-After` as milliseconds: delta-seconds, or an HTTP date read against the response's own `Date`. */
+/**
+ * `Retry-After` as milliseconds (Effect's parser: delta-seconds or an HTTP date). A date is read against the
+ * response's own `Date`, not the local clock, so a skewed server clock does not stretch or cut the wait.
+ */
 export const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
   if (header === undefined) return undefined
-  const trimmed = header.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const at = Date.parse(trimmed)
-  if (Number.isNaN(at)) return undefined
+  const parsed = Headers.parseRetryAfter(header)
+  if (Result.isFailure(parsed)) return undefined
   const reference = date === undefined ? Number.NaN : Date.parse(date)
-  return Math.max(0, at - (Number.isNaN(reference) ? now : reference))
+  const delay = Headers.retryAfterDelay(parsed.success, Number.isNaN(reference) ? now : reference)
+  return Duration.toMillis(delay)
 }
 
 const retryLater = new Set([461, 521])
