@@ -35,7 +35,7 @@ import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { peekBody } from "./internal/peek.ts"
+import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, isRedirect, maxRedirects } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -266,9 +266,8 @@ export const make = (
   ): Promise<{ verdict: Verdict; response: Response }> => {
     const status = response.status
     if (isAuthStatus(status)) return { verdict: verdictOf(status, undefined), response }
-    if (response.body === null || nullBodyStatuses.has(status) || !isJson(response)) {
-      return { verdict: "ok", response }
-    }
+    if (response.body === null || nullBodyStatuses.has(status)) return { verdict: "ok", response }
+    const json = isJson(response)
     const bodyError = (error: unknown) =>
       callerAbort(signal) ??
       new TransportError({
@@ -277,7 +276,8 @@ export const make = (
         requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
         message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
       })
-    const peeked = await peekBody(response.body, { mapError: bodyError })
+    // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
+    const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })
     const rebuilt = new Response(peeked.body, {
       status,
       statusText: response.statusText,
@@ -287,7 +287,7 @@ export const make = (
       url: { value: response.url },
       redirected: { value: response.redirected }
     })
-    return { verdict: verdictOf(status, peeked.code), response: rebuilt }
+    return { verdict: json ? verdictOf(status, peeked.code) : "ok", response: rebuilt }
   }
 
   /**

@@ -764,6 +764,24 @@ describe("3. every rejection is typed", () => {
     expect(error).not.toBeInstanceOf(DOMException)
     expect(error).toMatchObject({ _tag: "TransportError", reason: "Network", status: 200 })
   })
+
+  it("a connection reset mid-way through a non-JSON body rejects the body read with TransportError", async () => {
+    const { cap, api } = await ownApi()
+    const release = gate()
+    api.route("/cut-binary", async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" })
+      res.write(new Uint8Array(1024).fill(7))
+      await release.opened
+      res.write(new Uint8Array(64 * 1024).fill(9))
+      res.socket?.destroy()
+    })
+    const response = await cap.fetch("/cut-binary")
+    expect(response.status).toBe(200)
+    release.open()
+    const error = await rejection("3 reset binary", response.arrayBuffer())
+    expect(error).not.toBeInstanceOf(TypeError)
+    expect(error).toMatchObject({ _tag: "TransportError", reason: "Network", status: 200 })
+  })
 })
 
 // ---------------------------------------------------------------------------------------------------------
