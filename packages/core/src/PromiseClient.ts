@@ -35,7 +35,7 @@ import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { peekBody, peekLimitBytes } from "./internal/peek.ts"
+import { envelopeScanner, peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, isRedirect, maxRedirects } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -276,6 +276,30 @@ export const make = (
         requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
         message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
       })
+    // A small, unencoded JSON body of known length is read whole (no stream machinery on the warm path): the
+    // same bytes, scanned at once. Anything else streams through the peek.
+    const length = Number(response.headers.get("content-length") ?? Number.NaN)
+    if (json && length <= peekLimitBytes && !response.headers.has("content-encoding")) {
+      let bytes: Uint8Array<ArrayBuffer>
+      try {
+        bytes = new Uint8Array(await response.arrayBuffer())
+      } catch (error) {
+        throw bodyError(error)
+      }
+      const scanner = envelopeScanner()
+      scanner.push(bytes)
+      scanner.end()
+      const whole = new Response(bytes, {
+        status,
+        statusText: response.statusText,
+        headers: response.headers
+      })
+      Object.defineProperties(whole, {
+        url: { value: response.url },
+        redirected: { value: response.redirected }
+      })
+      return { verdict: verdictOf(status, scanner.code), response: whole }
+    }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })
     const rebuilt = new Response(peeked.body, {
