@@ -165,6 +165,19 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 const isJson = (response: Response) =>
   (response.headers.get("content-type") ?? "").toLowerCase().includes("json")
 
+/** The same response (status, headers, url) over `body`: the bytes the server sent, read or still streaming. */
+const withBody = (response: Response, body: BodyInit): Response => {
+  const rebuilt = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  })
+  return Object.defineProperties(rebuilt, {
+    url: { value: response.url },
+    redirected: { value: response.redirected }
+  })
+}
+
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
 export const make = (
   options: CapillaryConfig.Input | undefined,
@@ -289,29 +302,14 @@ export const make = (
       const scanner = envelopeScanner()
       scanner.push(bytes)
       scanner.end()
-      const whole = new Response(bytes, {
-        status,
-        statusText: response.statusText,
-        headers: response.headers
-      })
-      Object.defineProperties(whole, {
-        url: { value: response.url },
-        redirected: { value: response.redirected }
-      })
-      return { verdict: verdictOf(status, scanner.code), response: whole }
+      return { verdict: verdictOf(status, scanner.code), response: withBody(response, bytes) }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })
-    const rebuilt = new Response(peeked.body, {
-      status,
-      statusText: response.statusText,
-      headers: response.headers
-    })
-    Object.defineProperties(rebuilt, {
-      url: { value: response.url },
-      redirected: { value: response.redirected }
-    })
-    return { verdict: json ? verdictOf(status, peeked.code) : "ok", response: rebuilt }
+    return {
+      verdict: json ? verdictOf(status, peeked.code) : "ok",
+      response: withBody(response, peeked.body)
+    }
   }
 
   /**
