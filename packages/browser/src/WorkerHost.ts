@@ -92,7 +92,7 @@ export const brokerSource = (
       const rejected = options?.rejected?.()
       const outgoing =
         rejected === undefined ? request : HttpClientRequest.setHeader(request, rejectedTokenHeader, rejected)
-      return TokenEndpoint.fetchToken(http, outgoing, timeout, url.origin)
+      return TokenEndpoint.fetchToken(http, () => outgoing, timeout, url.origin)
     })
     return { id: `broker:${url.origin}${url.pathname}`, fetch }
   })

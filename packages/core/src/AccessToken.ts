@@ -21,6 +21,7 @@
 import { sha256 } from "@noble/hashes/sha2.js"
 import { bytesToHex } from "@noble/hashes/utils.js"
 import * as Redacted from "effect/Redacted"
+import { MalformedResponse } from "./AuthError.ts"
 import { decodeClaims } from "./internal/jwt.ts"
 
 /** What a token source hands back: the raw token, when it was asked for, and how long it lives. */
@@ -30,6 +31,27 @@ export interface IssuedToken {
   readonly sentAt: number
   /** The lifetime the server stated (`ttlSeconds`, `expires_in`). */
   readonly ttlSeconds: number
+}
+
+/** The longest token accepted (Capillary's JWTs are about 1 KB; servers refuse much larger headers with 431). */
+export const maxLength = 8192
+
+/** A token must be sendable as a header value as is: visible ASCII, no space, CR, LF or control byte. */
+const headerSafe = /^[\x21-\x7E]+$/
+
+/**
+ * Why an issued token cannot be used, or `undefined` if it can. Every source's tokens pass here (the
+ * `TokenManager` checks them), so a token no header could carry is refused before it is ever sent.
+ */
+export const unusable = (issued: IssuedToken): MalformedResponse | undefined => {
+  const value = Redacted.value(issued.value)
+  if (headerSafe.test(value) && value.length <= maxLength) return undefined
+  return new MalformedResponse({
+    message:
+      value.length > maxLength
+        ? `the issued token is longer than ${maxLength} characters: no header could carry it`
+        : "the issued token is blank or holds characters a header cannot carry (only visible ASCII is allowed)"
+  })
 }
 
 /** When to refresh ahead and when a token is too close to expiry to use. */

@@ -42,7 +42,7 @@ import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
 import { peekBody } from "./internal/peek.ts"
-import { credentialHeaders, isRedirect, maxRedirects, withoutRedirects } from "./internal/transport.ts"
+import { credentialHeaders, nextHop, redirectRefused, withoutRedirects } from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
@@ -134,62 +134,38 @@ export const make = (
       return { authorized, ...(yield* inspect(response)) }
     })
 
-  const refuse = (response: HttpClientResponse.HttpClientResponse, message: string) =>
-    Effect.fail(
-      new Err.TransportError({
-        reason: "Redirect",
-        status: response.status,
-        requestId: response.headers[AuthHeaders.names.requestId],
-        message
-      })
-    )
-
-  /** Follow redirects by capauth's rules: credentials stay on the base origin (see `CapillaryConfig.Input`). */
+  /** Follow redirects by capauth's rules (`nextHop`): credentials stay on the base origin. */
   const follow = (
     request: HttpClientRequest.HttpClientRequest,
     hops: number,
     credentialed: boolean
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | Err.AuthError> =>
     Effect.flatMap(withoutRedirects(http.execute(request)), (response) => {
-      if (!isRedirect(response.status)) return Effect.succeed(response)
-      const location = response.headers.location
-      if (response.status === 0) {
-        return refuse(
-          response,
-          "the server answered a redirect whose target cannot be read here; not followed"
+      const hop = nextHop({
+        status: response.status,
+        location: response.headers.location,
+        from: request.url,
+        origin: base,
+        method: request.method,
+        hops,
+        credentialed,
+        crossOrigin,
+        streamBody: request.body._tag === "Stream"
+      })
+      if (hop._tag === "Return") return Effect.succeed(response)
+      if (hop._tag === "Refuse")
+        return Effect.fail(
+          redirectRefused(response.status, response.headers[AuthHeaders.names.requestId], hop.message)
         )
-      }
-      if (location === undefined) return Effect.succeed(response)
-      const next = new URL(location, request.url)
-      const leaves = next.origin !== base
-      if (hops >= maxRedirects) return refuse(response, `more than ${maxRedirects} redirects`)
-      if (leaves && credentialed && crossOrigin === "refuse") {
-        return refuse(
-          response,
-          `refused to follow a redirect from ${base} to ${next.origin} with credentials (set crossOriginRedirect: "strip" to follow it without them)`
-        )
-      }
-      let nextRequest = HttpClientRequest.setUrl(request, next.href)
-      if (leaves && credentialed) {
-        for (const name of credentialHeaders) nextRequest = HttpClientRequest.removeHeader(nextRequest, name)
-      }
-      const method = request.method.toUpperCase()
-      if (
-        response.status === 303
-          ? method !== "HEAD"
-          : (response.status === 301 || response.status === 302) && method === "POST"
-      ) {
-        nextRequest = HttpClientRequest.removeHeader(
-          HttpClientRequest.setBody(HttpClientRequest.setMethod(nextRequest, "GET"), HttpBody.empty),
+      let next = HttpClientRequest.setUrl(request, hop.url)
+      if (hop.strip) for (const name of credentialHeaders) next = HttpClientRequest.removeHeader(next, name)
+      if (hop.asGet) {
+        next = HttpClientRequest.removeHeader(
+          HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty),
           "content-type"
         )
-      } else if (request.body._tag === "Stream") {
-        return refuse(
-          response,
-          "redirected, but the request body is a stream that was already sent: not replayed"
-        )
       }
-      return follow(nextRequest, hops + 1, credentialed && !leaves)
+      return follow(next, hops + 1, credentialed && !hop.strip)
     })
 
   const judged = (v: Verdict, response: HttpClientResponse.HttpClientResponse, renewed: boolean) => {

@@ -37,7 +37,7 @@ import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
 import { envelopeScanner, peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
-import { credentialHeaders, isRedirect, maxRedirects } from "./internal/transport.ts"
+import { credentialHeaders, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** A per-request attribution override. */
@@ -312,83 +312,53 @@ export const make = (
     }
   }
 
-  /**
-   * Send, following redirects as capauth's rules say: the same origin keeps the credentials; another origin (or
-   * a downgrade to `http:`) is refused, or followed without them when `crossOriginRedirect` is "strip".
-   */
-  const sendFollowing = async (url: string, init: RequestInit, headers: Headers): Promise<Response> => {
+  /** Send, following redirects by capauth's rules (`nextHop`); the caller's `redirect` mode is honoured. */
+  const sendFollowing = async (
+    url: string,
+    init: RequestInit,
+    headers: Headers,
+    streamBody: boolean
+  ): Promise<Response> => {
     const mode = init.redirect ?? "follow"
     let target = url
-    let method = (init.method ?? "GET").toUpperCase()
-    let body = init.body
+    let method = init.method ?? "GET"
+    let body = init.body ?? null
     let credentialed = true
     for (let hops = 0; ; hops++) {
       let response: Response
       try {
-        response = await fetchImpl(target, {
-          ...init,
-          method,
-          body: body ?? null,
-          headers,
-          redirect: "manual"
-        })
+        response = await fetchImpl(target, { ...init, method, body, headers, redirect: "manual" })
       } catch (error) {
         throw sendFailure(error, init.signal)
       }
-      if (mode === "manual" || !isRedirect(response.status)) return response
-      const location = response.headers.get("location")
-      if (response.status === 0 || location === null) {
-        if (mode === "error" || response.status === 0) {
-          throw new TransportError({
-            reason: "Redirect",
-            status: response.status,
-            message:
-              "the server answered a redirect whose target cannot be read here; capauth does not follow it"
-          })
-        }
-        return response
-      }
+      if (mode === "manual") return response
+      const hop = nextHop({
+        status: response.status,
+        location: response.headers.get("location"),
+        from: target,
+        origin,
+        method,
+        hops,
+        credentialed,
+        crossOrigin: config.crossOriginRedirect,
+        streamBody
+      })
+      if (hop._tag === "Return") return response
+      const requestId = response.headers.get(AuthHeaders.names.requestId) ?? undefined
+      if (hop._tag === "Refuse") throw redirectRefused(response.status, requestId, hop.message)
+      if (mode === "error")
+        throw redirectRefused(response.status, requestId, 'redirected while redirect is "error"')
       await response.body?.cancel().catch(() => undefined)
-      const next = new URL(location, target)
-      const leaves = next.origin !== origin
-      if (
-        mode === "error" ||
-        hops >= maxRedirects ||
-        (leaves && credentialed && config.crossOriginRedirect === "refuse")
-      ) {
-        throw new TransportError({
-          reason: "Redirect",
-          status: response.status,
-          requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
-          message:
-            hops >= maxRedirects
-              ? `more than ${maxRedirects} redirects`
-              : mode === "error"
-                ? `redirected to ${next.origin} while redirect is "error"`
-                : `refused to follow a redirect from ${origin} to ${next.origin} with credentials (set crossOriginRedirect: "strip" to follow it without them)`
-        })
-      }
-      if (leaves && credentialed) {
+      if (hop.strip) {
         for (const name of credentialHeaders) headers.delete(name)
         credentialed = false
       }
-      // 303, and 301/302 after a POST, turn into a GET without a body (as fetch does).
-      if (
-        response.status === 303
-          ? method !== "HEAD"
-          : (response.status === 301 || response.status === 302) && method === "POST"
-      ) {
+      if (hop.asGet) {
         method = "GET"
         body = null
         headers.delete("content-type")
-      } else if (body !== undefined && body !== null && isOneShot(body)) {
-        throw new TransportError({
-          reason: "Redirect",
-          status: response.status,
-          message: "redirected, but the request body is a stream that was already sent: not replayed"
-        })
       }
-      target = next.href
+      target = hop.url
     }
   }
 
@@ -405,11 +375,13 @@ export const make = (
     const attribution = attributionOf(override)
     let url: string
     let requestInit: RequestInit = rest
+    let target: URL | undefined // parsed only when the input is not a path on the base origin
     if (input instanceof Request) {
       // Buffer a Request's body once so a renewed attempt can send it again.
       const request = Object.keys(rest).length > 0 ? new Request(input, rest) : input
       const body = request.body === null ? null : await request.arrayBuffer()
       url = request.url
+      target = new URL(url)
       requestInit = {
         method: request.method,
         headers: request.headers,
@@ -417,24 +389,24 @@ export const make = (
         signal: request.signal,
         redirect: request.redirect
       }
+    } else if (typeof input === "string" && input.startsWith("/")) {
+      url = origin + input
     } else {
-      url =
-        typeof input === "string" && input.startsWith("/")
-          ? origin + input
-          : new URL(input, config.baseUrl).href
-      // Streams are sent as they come (fetch needs `duplex: "half"` for them) and never buffered.
-      if (isOneShot(rest.body)) requestInit = { ...rest, duplex: "half" } as RequestInit
+      target = new URL(input, config.baseUrl)
+      url = target.href
     }
+    // Streams are sent as they come (fetch needs `duplex: "half"` for them) and never buffered or replayed.
+    const oneShot = isOneShot(requestInit.body)
+    if (oneShot) requestInit = { ...requestInit, duplex: "half" } as RequestInit
     const signal = requestInit.signal
     const aborted = callerAbort(signal)
     if (aborted !== undefined) throw aborted
-    if (new URL(url).origin !== origin) {
+    if (target !== undefined && target.origin !== origin) {
       throw new ConfigError({
         field: "url",
         message: `capauth sends credentials only to ${origin}; use a path or a URL on that origin`
       })
     }
-    const oneShot = isOneShot(requestInit.body)
     // One Headers per request: the caller's, plus ours. A renewed attempt only replaces the credential.
     const headers = new Headers(requestInit.headers)
     const choice = headers.has(AuthHeaders.names.attributionType) ? null : attribution
@@ -444,7 +416,7 @@ export const make = (
         const credential = name === AuthHeaders.names.oauthToken || name === AuthHeaders.names.authorization
         if (credential || !headers.has(name)) headers.set(name, value)
       }
-      const response = await sendFollowing(url, requestInit, headers)
+      const response = await sendFollowing(url, requestInit, headers, oneShot)
       return { authorized, ...(await judge(response, signal)) }
     }
     const auth = await abortable(ready(), signal)

@@ -44,12 +44,6 @@ export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.Ht
     HttpClientRequest.bodyJsonUnsafe({ key: client.key, secret: Redacted.value(client.secret) })
   )
 
-/** The longest token accepted (Capillary's JWTs are about 1 KB; servers refuse much larger headers with 431). */
-export const maxTokenLength = 8192
-
-/** A token must be sendable as a header value as is: visible ASCII, no space, CR, LF or control byte. */
-const headerSafe = /^[\x21-\x7E]+$/
-
 /** Read what matters of a response (status, request id, body) without failing on a non-JSON body. */
 export const readFacts = (
   response: HttpClientResponse.HttpClientResponse
@@ -102,18 +96,6 @@ export const processResponse = (
       })
     )
   }
-  if (!headerSafe.test(accessToken) || accessToken.length > maxTokenLength) {
-    return Effect.fail(
-      new Err.MalformedResponse({
-        requestId: facts.requestId,
-        status: facts.status,
-        message:
-          accessToken.length > maxTokenLength
-            ? `token response's data.accessToken is longer than ${maxTokenLength} characters: no header could carry it`
-            : "token response's data.accessToken is blank or holds characters a header cannot carry (only visible ASCII is allowed)"
-      })
-    )
-  }
   return Effect.succeed({ value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl })
 }
 
@@ -148,14 +130,15 @@ export interface SourceOptions {
  */
 export const fetchToken = (
   http: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest | (() => HttpClientRequest.HttpClientRequest),
+  /** Built at each send (a request body may hold a secret: none is kept). */
+  request: () => HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration,
   origin: string,
   secrets: ReadonlyArray<Known> = []
 ): Effect.Effect<IssuedToken, Err.AuthError> =>
   Effect.gen(function* () {
     const sentAt = yield* Clock.currentTimeMillis
-    const facts = yield* http.execute(typeof request === "function" ? request() : request).pipe(
+    const facts = yield* http.execute(request()).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
       withoutRedirects,

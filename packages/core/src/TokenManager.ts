@@ -153,7 +153,10 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const fetchWithRetry = (attempt: number): Effect.Effect<IssuedToken, AuthError> =>
       Effect.suspend(() => {
         stats.requests++
-        return source.fetch
+        return Effect.flatMap(source.fetch, (issued) => {
+          const problem = AccessToken.unusable(issued)
+          return problem === undefined ? Effect.succeed(issued) : Effect.fail(problem)
+        })
       }).pipe(
         Effect.withSpan("capauth.token.fetch", {
           attributes: { "capauth.source": source.id, "capauth.attempt": attempt }
