@@ -33,15 +33,17 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as UrlParams from "effect/http/UrlParams"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
+import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Err from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { peekBody } from "./internal/peek.ts"
+import { peekBody, peekLimitBytes, scanBytes } from "./internal/peek.ts"
 import { credentialHeaders, nextHop, redirectRefused, withoutRedirects } from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -86,6 +88,18 @@ export const inspect = (
     new HttpClientError.HttpClientError({
       reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
     })
+  // A small, unencoded JSON body of known length is read whole and served from the same response (no web
+  // stream round trip on the warm path). Anything else streams through the peek.
+  const length = Number(response.headers["content-length"] ?? Number.NaN)
+  if (length <= peekLimitBytes && response.headers["content-encoding"] === undefined) {
+    return Effect.map(response.arrayBuffer, (buffer) => {
+      const bytes = new Uint8Array(buffer)
+      return {
+        verdict: verdictOf(status, scanBytes(bytes)),
+        response: buffered(response, bytes, decodeError)
+      }
+    })
+  }
   return Effect.map(
     Effect.tryPromise({
       try: () => peekBody(Stream.toReadableStream(response.stream)),
@@ -99,6 +113,32 @@ export const inspect = (
       )
     })
   )
+}
+
+/** The response with its body already read as `bytes`: everything else is the original (prototype delegation). */
+const buffered = (
+  response: HttpClientResponse.HttpClientResponse,
+  bytes: Uint8Array<ArrayBuffer>,
+  decodeError: (cause: unknown) => HttpClientError.HttpClientError
+): HttpClientResponse.HttpClientResponse => {
+  const text = () => new TextDecoder().decode(bytes)
+  return Object.create(response, {
+    text: { get: () => Effect.sync(text) },
+    json: { get: () => Effect.try({ try: () => JSON.parse(text()) as Schema.Json, catch: decodeError }) },
+    arrayBuffer: { get: () => Effect.succeed(bytes.buffer) },
+    stream: { get: () => Stream.succeed(bytes) },
+    urlParamsBody: {
+      get: () =>
+        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text())), catch: decodeError })
+    },
+    formData: {
+      get: () =>
+        Effect.tryPromise({
+          try: () => new Response(bytes, { headers: response.headers as Record<string, string> }).formData(),
+          catch: decodeError
+        })
+    }
+  }) as HttpClientResponse.HttpClientResponse
 }
 
 const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>

@@ -35,7 +35,7 @@ import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { envelopeScanner, peekBody, peekLimitBytes } from "./internal/peek.ts"
+import { peekBody, peekLimitBytes, scanBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -178,6 +178,46 @@ const withBody = (response: Response, body: BodyInit): Response => {
   })
 }
 
+/**
+ * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read as `bytes`:
+ * every body accessor serves exactly those bytes. Cheaper than a second `Response` on the warm path.
+ */
+const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>): Response => {
+  let used = false
+  let stream: ReadableStream<Uint8Array> | null | undefined
+  const once = <A>(read: () => A): Promise<A> => {
+    if (used) return Promise.reject(new TypeError("Body has already been consumed."))
+    used = true
+    return Promise.resolve().then(read)
+  }
+  // Like Response.text(): UTF-8, a leading BOM dropped, invalid bytes replaced (the bytes themselves are kept).
+  const text = () => new TextDecoder().decode(bytes)
+  return Object.defineProperties(response, {
+    bodyUsed: { get: () => used },
+    body: {
+      get: () => {
+        if (used) return null
+        stream ??= new Response(bytes).body
+        return stream
+      }
+    },
+    text: { value: () => once(text) },
+    json: { value: () => once(() => JSON.parse(text()) as unknown) },
+    arrayBuffer: { value: () => once(() => bytes.buffer) },
+    bytes: { value: () => once(() => bytes) },
+    blob: {
+      value: () => once(() => new Blob([bytes], { type: response.headers.get("content-type") ?? "" }))
+    },
+    formData: { value: () => once(() => new Response(bytes, { headers: response.headers }).formData()) },
+    clone: {
+      value: () => {
+        if (used) throw new TypeError("Response body is already used")
+        return withBody(response, bytes.slice())
+      }
+    }
+  })
+}
+
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
 export const make = (
   options: CapillaryConfig.Input | undefined,
@@ -289,8 +329,8 @@ export const make = (
         requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
         message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
       })
-    // A small, unencoded JSON body of known length is read whole (no stream machinery on the warm path): the
-    // same bytes, scanned at once. Anything else streams through the peek.
+    // A small, unencoded JSON body of known length is read whole and served from the same Response (no stream
+    // or second Response on the warm path). Anything else streams through the peek.
     const length = Number(response.headers.get("content-length") ?? Number.NaN)
     if (json && length <= peekLimitBytes && !response.headers.has("content-encoding")) {
       let bytes: Uint8Array<ArrayBuffer>
@@ -299,10 +339,7 @@ export const make = (
       } catch (error) {
         throw bodyError(error)
       }
-      const scanner = envelopeScanner()
-      scanner.push(bytes)
-      scanner.end()
-      return { verdict: verdictOf(status, scanner.code), response: withBody(response, bytes) }
+      return { verdict: verdictOf(status, scanBytes(bytes)), response: buffered(response, bytes) }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })
