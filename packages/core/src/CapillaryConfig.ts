@@ -110,53 +110,38 @@ const invalid = (field: string, message: string) => Result.fail(new ConfigError(
 
 const describe = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an array" : `a ${typeof u}`)
 
-/** Each option has the type its docs say, or construction fails naming it (no coercion: "5000" is refused). */
+const isObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+const isFiniteNonNegative = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u >= 0
+
+/** Each option, what it must be, and how to say so. Checked before anything else: no coercion ("5000" is refused). */
+const optionChecks: ReadonlyArray<readonly [keyof Input, (u: unknown) => boolean, string]> = [
+  ["baseUrl", (u) => typeof u === "string" || u instanceof URL, "a string or a URL"],
+  ["cluster", (u) => typeof u === "string", "a string"],
+  ["credentials", isObject, "an object"],
+  ["attribution", isObject, "an object"],
+  ["legacyTillHeader", (u) => typeof u === "boolean", "a boolean"],
+  ["mapForbidden", (u) => typeof u === "boolean", "a boolean"],
+  ["refresh", isObject, "an object"],
+  ["tokenTimeoutMillis", (u) => typeof u === "number", "a number of milliseconds (not a string)"],
+  [
+    "tokenStore",
+    (u) => isObject(u) && ["get", "set", "remove"].every((k) => typeof u[k] === "function"),
+    "a TokenStore (an object with get, set and remove functions)"
+  ],
+  ["crossOriginRedirect", (u) => u === "refuse" || u === "strip", '"refuse" or "strip"']
+]
+
 const optionTypes = (input: Input): Result.Result<void, ConfigError> => {
-  const expect = (field: keyof Input, type: "string" | "boolean" | "number" | "object", also?: string) => {
+  for (const [field, ok, what] of optionChecks) {
     const value: unknown = input[field]
-    if (value === undefined) return undefined
-    const ok =
-      type === "object"
-        ? typeof value === "object" && value !== null && !Array.isArray(value)
-        : typeof value === type
-    return ok ? undefined : `${field} must be ${also ?? `a ${type}`}, got ${describe(value)}`
+    if (value !== undefined && !ok(value))
+      return invalid(field, `${field} must be ${what}, got ${describe(value)}`)
   }
-  const baseUrl = input.baseUrl
-  const problems: Array<[string, string | undefined]> = [
-    [
-      "baseUrl",
-      baseUrl === undefined || typeof baseUrl === "string" || baseUrl instanceof URL
-        ? undefined
-        : `baseUrl must be a string or a URL, got ${describe(baseUrl)}`
-    ],
-    ["cluster", expect("cluster", "string")],
-    ["credentials", expect("credentials", "object")],
-    ["attribution", expect("attribution", "object")],
-    ["legacyTillHeader", expect("legacyTillHeader", "boolean")],
-    ["mapForbidden", expect("mapForbidden", "boolean")],
-    ["refresh", expect("refresh", "object")],
-    ["tokenTimeoutMillis", expect("tokenTimeoutMillis", "number", "a number of milliseconds (not a string)")],
-    ["tokenStore", expect("tokenStore", "object", "a TokenStore ({ get, set, remove })")],
-    [
-      "crossOriginRedirect",
-      input.crossOriginRedirect === undefined ||
-      input.crossOriginRedirect === "refuse" ||
-      input.crossOriginRedirect === "strip"
-        ? undefined
-        : `crossOriginRedirect must be "refuse" or "strip"`
-    ]
-  ]
-  for (const [field, message] of problems) if (message !== undefined) return invalid(field, message)
-  const refresh = input.refresh as Record<string, unknown> | undefined
-  for (const key of ["refreshAtFraction", "jitterFraction", "expiryMarginMillis"]) {
-    const value = refresh?.[key]
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+  for (const [key, value] of Object.entries(input.refresh ?? {})) {
+    if (value !== undefined && !isFiniteNonNegative(value)) {
       return invalid(`refresh.${key}`, `refresh.${key} must be a finite, non-negative number`)
     }
-  }
-  const store = input.tokenStore as Record<string, unknown> | undefined
-  if (store !== undefined && !["get", "set", "remove"].every((k) => typeof store[k] === "function")) {
-    return invalid("tokenStore", "tokenStore must have get, set and remove functions")
   }
   return Result.succeed(undefined)
 }
@@ -262,34 +247,47 @@ const secretVars: ReadonlySet<EnvVar> = new Set([
   "CAPILLARY_TILL_PASSWORD_MD5"
 ])
 
+type Read = Result.Result<Option.Option<string | Redacted.Redacted<string>>, ConfigError>
+
+/** One variable through the current `ConfigProvider`; a read the provider refuses is a ConfigError naming it. */
+const readVar = (name: EnvVar): Effect.Effect<Read> =>
+  Config.option<string | Redacted.Redacted<string>>(
+    secretVars.has(name) ? Config.Redacted(name) : Config.String(name)
+  ).pipe(
+    Effect.mapError(
+      (error) =>
+        new ConfigError({ field: name, message: `${name} could not be read: ${error.cause.message}` })
+    ),
+    Effect.result
+  )
+
 /**
  * Validated config from the `CAPILLARY_*` variables, read through Effect's current `ConfigProvider` (Effect's
- * environment provider by default; `ConfigProvider.layer(...)` to read elsewhere), secrets as `Config.Redacted`.
- * A missing or invalid variable, or a provider that cannot be read, is a `ConfigError`.
+ * environment provider by default; `ConfigProvider.layer(...)` to read elsewhere, e.g. Deno's), secrets as
+ * `Config.Redacted`. A missing or invalid variable is a `ConfigError` naming it; so is one the provider could not
+ * read (the first one validation needs, so the error is the same as when reading the environment directly).
  */
-export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PURE__ */ Effect.suspend(() => {
-  const names = Object.keys(envVars) as ReadonlyArray<EnvVar>
-  const reads = names.map((name) =>
-    Config.option<string | Redacted.Redacted<string>>(
-      secretVars.has(name) ? Config.Redacted(name) : Config.String(name)
-    )
-  )
-  return Effect.gen(function* () {
-    const values = yield* Effect.mapError(
-      Config.all(reads),
-      (error) => new ConfigError({ message: `could not read the CAPILLARY_* variables: ${error.message}` })
-    )
-    const byName = new Map(names.map((name, i) => [name, values[i]] as const))
+export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PURE__ */ Effect.suspend(() =>
+  Effect.gen(function* () {
+    const reads = new Map<EnvVar, Read>()
+    for (const name of Object.keys(envVars) as ReadonlyArray<EnvVar>) reads.set(name, yield* readVar(name))
+    let failed: ConfigError | undefined
     // The env rules (shared with process.env and Deno.env) read text: a secret is revealed only to hand it to
     // them, and `make` wraps it in a Redacted again at once.
-    const lookup = (name: EnvVar) => {
-      const value = byName.get(name)
-      if (value === undefined || Option.isNone(value)) return undefined
-      return Redacted.isRedacted(value.value) ? Redacted.value(value.value) : value.value
+    const lookup = (name: EnvVar): string | undefined => {
+      const read = reads.get(name)
+      if (read === undefined) return undefined
+      if (Result.isFailure(read)) {
+        failed ??= read.failure
+        return undefined
+      }
+      const value = Option.getOrUndefined(read.success)
+      return Redacted.isRedacted(value) ? Redacted.value(value) : value
     }
-    return yield* Effect.fromResult(fromEnv(lookup))
+    const validated = fromEnv(lookup)
+    return yield* failed === undefined ? Effect.fromResult(validated) : Effect.fail(failed)
   })
-})
+)
 
 /** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider` (see `fromConfig`). */
 export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(

@@ -16,15 +16,11 @@
  * @since 0.1.0
  */
 import { CapillaryClient, CapillaryConfig, ConfigError, type TokenManager } from "@capauth/core"
-import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as Result from "effect/Result"
 
 /** The HTTP client capauth uses on Deno: the runtime's own `fetch`. */
 export const httpLayer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
@@ -75,63 +71,23 @@ export const configProvider: ConfigProvider.ConfigProvider = ConfigProvider.make
     catch: (cause) =>
       new ConfigProvider.SourceError({
         message: isPermissionError(cause)
-          ? `Deno refused to read ${name}: run with --allow-env=${name}`
+          ? refused(name as CapillaryConfig.EnvVar).message
           : `could not read ${name} from Deno.env`,
         cause
       })
   })
 })
 
-/** The variables that hold secrets: read as `Redacted`, unwrapped only for validation. */
-const secretVars: ReadonlySet<CapillaryConfig.EnvVar> = new Set([
-  "CAPILLARY_CLIENT_SECRET",
-  "CAPILLARY_TILL_PASSWORD",
-  "CAPILLARY_TILL_PASSWORD_MD5"
-])
-
-type Read = Result.Result<Option.Option<string | Redacted.Redacted<string>>, ConfigError>
-
-/** One variable through `configProvider`; a failed read becomes the ConfigError naming it (or the flag). */
-const readVar = (name: CapillaryConfig.EnvVar): Effect.Effect<Read> =>
-  Config.option<string | Redacted.Redacted<string>>(
-    secretVars.has(name) ? Config.Redacted(name) : Config.String(name)
-  )
-    .parse(configProvider)
-    .pipe(
-      Effect.mapError((error) =>
-        error.cause._tag === "SourceError" && isPermissionError(error.cause.cause)
-          ? refused(name)
-          : new ConfigError({ field: name, message: `${name} could not be read: ${error.cause.message}` })
-      ),
-      Effect.result
-    )
-
 /**
- * Validated config from the `CAPILLARY_*` variables, read through `configProvider` when the effect runs (not
- * at import). A refused read fails with the same `ConfigError` as the Promise facade: it names the first
- * variable validation needs and the `--allow-env` flag.
+ * Validated config from the `CAPILLARY_*` variables: core's `CapillaryConfig.fromConfig` over `configProvider`,
+ * read when the effect runs (not at import). A refused read fails with a `ConfigError` naming the first variable
+ * validation needs and the `--allow-env` flag, as the Promise facade's does.
  */
-export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError> = Effect.gen(function* () {
-  const reads = new Map<CapillaryConfig.EnvVar, Read>()
-  for (const name of envVarNames) reads.set(name, yield* readVar(name))
-  // Validation asks for variables in its own order: blame the first failed read it asked for, as the
-  // facade's `env` (which throws there) does.
-  let failed: ConfigError | undefined
-  const lookup = (name: CapillaryConfig.EnvVar): string | undefined => {
-    const read = reads.get(name)
-    if (read === undefined) return undefined
-    if (Result.isFailure(read)) {
-      failed ??= read.failure
-      return undefined
-    }
-    return Option.match(read.success, {
-      onNone: () => undefined,
-      onSome: (value) => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
-    })
-  }
-  const validated = CapillaryConfig.fromEnv(lookup)
-  return yield* failed === undefined ? Effect.fromResult(validated) : Effect.fail(failed)
-})
+export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError> = Effect.provideService(
+  CapillaryConfig.fromConfig,
+  ConfigProvider.ConfigProvider,
+  configProvider
+)
 
 /** The authenticated client and its token manager from explicit options. */
 export const layer = (
