@@ -381,11 +381,12 @@ export const make = (
         streamBody
       })
       if (hop._tag === "Return") return response
+      // Followed or refused, this answer's body is never read: release it.
+      await response.body?.cancel().catch(() => undefined)
       const requestId = response.headers.get(AuthHeaders.names.requestId) ?? undefined
       if (hop._tag === "Refuse") throw redirectRefused(response.status, requestId, hop.message)
       if (mode === "error")
         throw redirectRefused(response.status, requestId, 'redirected while redirect is "error"')
-      await response.body?.cancel().catch(() => undefined)
       if (hop.strip) {
         for (const name of credentialHeaders) headers.delete(name)
         credentialed = false
