@@ -42,8 +42,15 @@ import * as Err from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { peekBody, peekLimitBytes, scanBytes } from "./internal/peek.ts"
+import {
+  isAuthStatus,
+  readWhole,
+  type Verdict,
+  verdictError,
+  verdictOf,
+  type WholeBody
+} from "./internal/classify.ts"
+import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { credentialHeaders, nextHop, redirectRefused, withoutRedirects } from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -94,9 +101,10 @@ export const inspect = (
   if (length <= peekLimitBytes && response.headers["content-encoding"] === undefined) {
     return Effect.map(response.arrayBuffer, (buffer) => {
       const bytes = new Uint8Array(buffer)
+      const whole = readWhole(bytes)
       return {
-        verdict: verdictOf(status, scanBytes(bytes)),
-        response: buffered(response, bytes, decodeError)
+        verdict: verdictOf(status, whole.code),
+        response: buffered(response, bytes, whole, decodeError)
       }
     })
   }
@@ -119,17 +127,22 @@ export const inspect = (
 const buffered = (
   response: HttpClientResponse.HttpClientResponse,
   bytes: Uint8Array<ArrayBuffer>,
+  whole: WholeBody,
   decodeError: (cause: unknown) => HttpClientError.HttpClientError
-): HttpClientResponse.HttpClientResponse => {
-  const text = () => new TextDecoder().decode(bytes)
-  return Object.create(response, {
-    text: { get: () => Effect.sync(text) },
-    json: { get: () => Effect.try({ try: () => JSON.parse(text()) as Schema.Json, catch: decodeError }) },
+): HttpClientResponse.HttpClientResponse =>
+  Object.create(response, {
+    text: { get: () => Effect.succeed(whole.text) },
+    json: {
+      get: () =>
+        whole.json !== undefined
+          ? Effect.succeed(whole.json as Schema.Json)
+          : Effect.try({ try: () => JSON.parse(whole.text) as Schema.Json, catch: decodeError })
+    },
     arrayBuffer: { get: () => Effect.succeed(bytes.buffer) },
     stream: { get: () => Stream.succeed(bytes) },
     urlParamsBody: {
       get: () =>
-        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text())), catch: decodeError })
+        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(whole.text)), catch: decodeError })
     },
     formData: {
       get: () =>
@@ -139,7 +152,6 @@ const buffered = (
         })
     }
   }) as HttpClientResponse.HttpClientResponse
-}
 
 const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
   request.headers[AuthHeaders.names.attributionType] !== undefined ||

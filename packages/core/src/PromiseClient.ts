@@ -34,8 +34,15 @@ import * as AuthHeaders from "./AuthHeaders.ts"
 import * as CapillaryClient from "./CapillaryClient.ts"
 import * as CapillaryConfig from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
-import { isAuthStatus, type Verdict, verdictError, verdictOf } from "./internal/classify.ts"
-import { peekBody, peekLimitBytes, scanBytes } from "./internal/peek.ts"
+import {
+  isAuthStatus,
+  readWhole,
+  type Verdict,
+  verdictError,
+  verdictOf,
+  type WholeBody
+} from "./internal/classify.ts"
+import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -182,7 +189,7 @@ const withBody = (response: Response, body: BodyInit): Response => {
  * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read as `bytes`:
  * every body accessor serves exactly those bytes. Cheaper than a second `Response` on the warm path.
  */
-const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>): Response => {
+const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>, whole: WholeBody): Response => {
   let used = false
   let stream: ReadableStream<Uint8Array> | null | undefined
   const once = <A>(read: () => A): Promise<A> => {
@@ -190,8 +197,6 @@ const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>): Response 
     used = true
     return Promise.resolve().then(read)
   }
-  // Like Response.text(): UTF-8, a leading BOM dropped, invalid bytes replaced (the bytes themselves are kept).
-  const text = () => new TextDecoder().decode(bytes)
   return Object.defineProperties(response, {
     bodyUsed: { get: () => used },
     body: {
@@ -201,8 +206,9 @@ const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>): Response 
         return stream
       }
     },
-    text: { value: () => once(text) },
-    json: { value: () => once(() => JSON.parse(text()) as unknown) },
+    text: { value: () => once(() => whole.text) },
+    // Parsed once already; a body that did not parse throws as Response.json() would.
+    json: { value: () => once(() => (whole.json !== undefined ? whole.json : JSON.parse(whole.text))) },
     arrayBuffer: { value: () => once(() => bytes.buffer) },
     bytes: { value: () => once(() => bytes) },
     blob: {
@@ -339,7 +345,8 @@ export const make = (
       } catch (error) {
         throw bodyError(error)
       }
-      return { verdict: verdictOf(status, scanBytes(bytes)), response: buffered(response, bytes) }
+      const whole = readWhole(bytes)
+      return { verdict: verdictOf(status, whole.code), response: buffered(response, bytes, whole) }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })

@@ -23,6 +23,25 @@ export const parseJson = (text: string): unknown => {
   }
 }
 
+const utf8 = new TextDecoder()
+
+/** A body held whole: its text (decoded as `Response.text()` does), its JSON if it parses, and its envelope code. */
+export interface WholeBody {
+  readonly text: string
+  readonly json: unknown
+  readonly code: number | undefined
+}
+
+/**
+ * Read a whole (small) body once. Parsing is far cheaper than the streaming scanner on small bodies, gives the
+ * reference answer (`bodyCode`), and the parsed JSON is handed to the caller's `json()` instead of parsing twice.
+ */
+export const readWhole = (bytes: Uint8Array): WholeBody => {
+  const text = utf8.decode(bytes)
+  const json = parseJson(text)
+  return { text, json, code: bodyCode(json) }
+}
+
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 

@@ -536,14 +536,6 @@ export const envelopeScanner = (): EnvelopeScanner => {
 }
 
 /** Options of `peekBody`. */
-/** The envelope code of a body held whole (at most `peekLimitBytes` of it is looked at, as when streaming). */
-export const scanBytes = (bytes: Uint8Array): number | undefined => {
-  const scanner = envelopeScanner()
-  scanner.push(bytes.byteLength > peekLimitBytes ? bytes.subarray(0, peekLimitBytes) : bytes)
-  scanner.end()
-  return scanner.code
-}
-
 export interface PeekOptions {
   /** Bytes examined at most (default `peekLimitBytes`). */
   readonly limit?: number
