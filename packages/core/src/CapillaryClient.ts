@@ -51,7 +51,13 @@ import {
   type WholeBody
 } from "./internal/classify.ts"
 import { peekBody, peekLimitBytes } from "./internal/peek.ts"
-import { credentialHeaders, nextHop, redirectRefused, withoutRedirects } from "./internal/transport.ts"
+import {
+  credentialHeaders,
+  isRedirect,
+  nextHop,
+  redirectRefused,
+  withoutRedirects
+} from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
@@ -193,6 +199,7 @@ export const make = (
     credentialed: boolean
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | Err.AuthError> =>
     Effect.flatMap(withoutRedirects(http.execute(request)), (response) => {
+      if (!isRedirect(response.status)) return Effect.succeed(response)
       const hop = nextHop({
         status: response.status,
         location: response.headers.location,

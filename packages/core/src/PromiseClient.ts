@@ -44,7 +44,7 @@ import {
 } from "./internal/classify.ts"
 import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
-import { credentialHeaders, nextHop, redirectRefused } from "./internal/transport.ts"
+import { credentialHeaders, isRedirect, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
 
 /** A per-request attribution override. */
@@ -185,44 +185,99 @@ const withBody = (response: Response, body: BodyInit): Response => {
   })
 }
 
+/** What a `buffered` response holds: its body, read once like a real one. */
+interface Held {
+  used: boolean
+  stream: ReadableStream<Uint8Array> | null | undefined
+  readonly bytes: Uint8Array<ArrayBuffer>
+  readonly whole: WholeBody
+}
+const held = Symbol("capauth/held")
+type HeldResponse = Response & { readonly [held]: Held }
+
+const take = <A>(response: HeldResponse, read: (body: Held) => A | Promise<A>): Promise<A> => {
+  const body = response[held]
+  if (body.used) return Promise.reject(new TypeError("Body has already been consumed."))
+  body.used = true
+  return Promise.resolve(body).then(read)
+}
+
+// Shared accessors (`this` is the response they are defined on): no closure is made per response.
+const heldAccessors: PropertyDescriptorMap = {
+  bodyUsed: {
+    get(this: HeldResponse) {
+      return this[held].used
+    }
+  },
+  body: {
+    get(this: HeldResponse) {
+      const body = this[held]
+      if (body.used) return null
+      body.stream ??= new Response(body.bytes).body
+      return body.stream
+    }
+  },
+  text: {
+    value(this: HeldResponse) {
+      return take(this, (body) => body.whole.text)
+    }
+  },
+  // Parsed once already; a body that did not parse throws as Response.json() would.
+  json: {
+    value(this: HeldResponse) {
+      return take(this, ({ whole }) => (whole.json !== undefined ? whole.json : JSON.parse(whole.text)))
+    }
+  },
+  arrayBuffer: {
+    value(this: HeldResponse) {
+      return take(this, (body) => body.bytes.buffer)
+    }
+  },
+  bytes: {
+    value(this: HeldResponse) {
+      return take(this, (body) => body.bytes)
+    }
+  },
+  blob: {
+    value(this: HeldResponse) {
+      const type = this.headers.get("content-type") ?? ""
+      return take(this, (body) => new Blob([body.bytes], { type }))
+    }
+  },
+  formData: {
+    value(this: HeldResponse) {
+      const headers = this.headers
+      return take(this, (body) => new Response(body.bytes, { headers }).formData())
+    }
+  },
+  clone: {
+    value(this: HeldResponse) {
+      const body = this[held]
+      if (body.used) throw new TypeError("Response body is already used")
+      return withBody(this, body.bytes.slice())
+    }
+  }
+}
+
 /**
  * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read as `bytes`:
  * every body accessor serves exactly those bytes. Cheaper than a second `Response` on the warm path.
  */
 const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>, whole: WholeBody): Response => {
-  let used = false
-  let stream: ReadableStream<Uint8Array> | null | undefined
-  const once = <A>(read: () => A): Promise<A> => {
-    if (used) return Promise.reject(new TypeError("Body has already been consumed."))
-    used = true
-    return Promise.resolve().then(read)
-  }
-  return Object.defineProperties(response, {
-    bodyUsed: { get: () => used },
-    body: {
-      get: () => {
-        if (used) return null
-        stream ??= new Response(bytes).body
-        return stream
-      }
-    },
-    text: { value: () => once(() => whole.text) },
-    // Parsed once already; a body that did not parse throws as Response.json() would.
-    json: { value: () => once(() => (whole.json !== undefined ? whole.json : JSON.parse(whole.text))) },
-    arrayBuffer: { value: () => once(() => bytes.buffer) },
-    bytes: { value: () => once(() => bytes) },
-    blob: {
-      value: () => once(() => new Blob([bytes], { type: response.headers.get("content-type") ?? "" }))
-    },
-    formData: { value: () => once(() => new Response(bytes, { headers: response.headers }).formData()) },
-    clone: {
-      value: () => {
-        if (used) throw new TypeError("Response body is already used")
-        return withBody(response, bytes.slice())
-      }
-    }
-  })
+  const body: Held = { used: false, stream: undefined, bytes, whole }
+  Object.defineProperty(response, held, { value: body })
+  return Object.defineProperties(response, heldAccessors)
 }
+
+/** A response body that failed mid-way: the caller's own abort as is, anything else a `TransportError`. */
+const bodyFailure = (error: unknown, signal: AbortSignal | null | undefined, response: Response): unknown =>
+  callerAbort(signal) ??
+  new TransportError({
+    reason: "Network",
+    status: response.status,
+    requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
+    message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
+  })
 
 /** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
 export const make = (
@@ -327,14 +382,6 @@ export const make = (
     if (isAuthStatus(status)) return { verdict: verdictOf(status, undefined), response }
     if (response.body === null || nullBodyStatuses.has(status)) return { verdict: "ok", response }
     const json = isJson(response)
-    const bodyError = (error: unknown) =>
-      callerAbort(signal) ??
-      new TransportError({
-        reason: "Network",
-        status,
-        requestId: response.headers.get(AuthHeaders.names.requestId) ?? undefined,
-        message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
-      })
     // A small, unencoded JSON body of known length is read whole and served from the same Response (no stream
     // or second Response on the warm path). Anything else streams through the peek.
     const length = Number(response.headers.get("content-length") ?? Number.NaN)
@@ -343,13 +390,16 @@ export const make = (
       try {
         bytes = new Uint8Array(await response.arrayBuffer())
       } catch (error) {
-        throw bodyError(error)
+        throw bodyFailure(error, signal, response)
       }
       const whole = readWhole(bytes)
       return { verdict: verdictOf(status, whole.code), response: buffered(response, bytes, whole) }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
-    const peeked = await peekBody(response.body, { limit: json ? peekLimitBytes : 0, mapError: bodyError })
+    const peeked = await peekBody(response.body, {
+      limit: json ? peekLimitBytes : 0,
+      mapError: (error) => bodyFailure(error, signal, response)
+    })
     return {
       verdict: json ? verdictOf(status, peeked.code) : "ok",
       response: withBody(response, peeked.body)
@@ -375,7 +425,7 @@ export const make = (
       } catch (error) {
         throw sendFailure(error, init.signal)
       }
-      if (mode === "manual") return response
+      if (mode === "manual" || !isRedirect(response.status)) return response
       const hop = nextHop({
         status: response.status,
         location: response.headers.get("location"),
