@@ -69,7 +69,7 @@ export const make = (out: Output, env: Record<string, string | undefined> = proc
 const escapes = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 
 /** Visible width of a string (ANSI escapes excluded). */
-export const width = (s: string): number => s.replace(escapes, "").length
+const width = (s: string): number => s.replace(escapes, "").length
 
 const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - width(s)))
 

@@ -9,12 +9,7 @@ import { type Io, program } from "./Io.ts"
 
 const helps: Record<string, string> = { demo: Help.demo, token: Help.token, call: Help.call, web: Help.web }
 
-export const parseCount = (
-  command: string,
-  flag: string,
-  value: string | undefined,
-  fallback: number
-): number => {
+const parseCount = (command: string, flag: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
@@ -23,7 +18,7 @@ export const parseCount = (
   return n
 }
 
-export const parsePort = (value: string | undefined): number | undefined => {
+const parsePort = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

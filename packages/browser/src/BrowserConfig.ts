@@ -9,9 +9,10 @@
  *
  * BrowserConfig.make({ baseUrl: "https://eu.api.capillarytech.com", brokerUrl: "/capillary/token" }, location.href)
  * // Result.succeed({ baseUrl: URL, brokerUrl: URL, ... })
- * BrowserConfig.make({ cluster: "eu", credentials: { key: "k", secret: "s" } })
- * // Result.fail(ConfigError: a client secret must never be in a browser ...)
+ * BrowserConfig.make(BrowserConfig.fromQuery("?cluster=eu&brokerUrl=/capillary/token&secret=s"), location.href)
+ * // Result.fail(ConfigError: secret is set, but a client secret (or till password) must never be in a browser ...)
  * ```
+ * @module
  * @since 0.1.0
  */
 import type { RefreshPolicy } from "@capauth/core/AccessToken"
@@ -20,7 +21,12 @@ import * as AuthHeaders from "@capauth/core/AuthHeaders"
 import * as Cluster from "@capauth/core/Cluster"
 import * as Result from "effect/Result"
 
-/** What the page (or the worker's URL) passes. Plain data: it crosses `postMessage`. */
+/**
+ * What the page (or the worker's URL) passes. Plain data: it crosses `postMessage`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Input {
   /** The API origin (`https:`, or `http:` on loopback). Exactly one of `baseUrl` and `cluster`. */
   readonly baseUrl?: string | undefined
@@ -40,7 +46,12 @@ export interface Input {
   readonly tokenTimeoutMillis?: number | undefined
 }
 
-/** The validated configuration. */
+/**
+ * The validated configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BrowserConfig {
   readonly baseUrl: URL
   /** Undefined when the worker was given a token provider in code instead. */
@@ -53,7 +64,12 @@ export interface BrowserConfig {
   readonly tokenTimeoutMillis: number
 }
 
-/** Why a secret is refused; the message never repeats the value. */
+/**
+ * Why a secret is refused; the message never repeats the value.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export const secretRefused = (field: string): ConfigError =>
   new ConfigError({
     field,
@@ -68,7 +84,12 @@ const secretFields = ["secret", "clientSecret", "password", "passwordMd5", "cred
 const isLoopback = (host: string) =>
   host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
 
-/** Validate. `location` is the worker's (or page's) URL, against which a relative `brokerUrl` resolves. */
+/**
+ * Validate. `location` is the worker's (or page's) URL, against which a relative `brokerUrl` resolves.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   input: Input | undefined,
   location?: string
@@ -135,6 +156,9 @@ export const make = (
 /**
  * Input from a worker URL's query string: `?baseUrl=…&brokerUrl=…&attributionType=TILL&attributionCode=…`
  * (or `cluster=`). Undefined when it names no API. Secret-looking parameters are kept, so `make` refuses them.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromQuery = (search: string): Input | undefined => {
   const params = new URLSearchParams(search)

@@ -47,27 +47,8 @@ export interface Connection {
   readonly close: () => void
 }
 
-const classes: Record<string, new (fields: never) => Err.AuthError> = {
-  InvalidCredentials: Err.InvalidCredentials,
-  AccessDenied: Err.AccessDenied,
-  TokenExpired: Err.TokenExpired,
-  TokenRejected: Err.TokenRejected,
-  RateLimited: Err.RateLimited,
-  ServiceUnavailable: Err.ServiceUnavailable,
-  TransportError: Err.TransportError,
-  MalformedResponse: Err.MalformedResponse,
-  ConfigError: Err.ConfigError
-}
-
 /** Rebuild a worker's error as the matching capauth error class (a plain `Error` for anything else). */
-export const fromWire = (wire: WireError): Err.AuthError | Error => {
-  const { _tag, ...fields } = wire
-  const Class = classes[_tag]
-  if (Class !== undefined) return new Class(fields as never)
-  const error = new Error(wire.message)
-  error.name = _tag
-  return error
-}
+export const fromWire: (wire: WireError) => Err.AuthError | Error = Err.fromWire
 
 const nullBodyStatus = new Set([101, 103, 204, 205, 304])
 

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as AuthError from "@capauth/core/AuthError"
 import type { TokenEvent } from "@capauth/core/TokenManager"
 import type { Input } from "./BrowserConfig.ts"
 
@@ -17,17 +18,8 @@ export interface TokenInfo {
   readonly lifetimeMillis: number
 }
 
-/** A capauth error as data: the tag picks the class on the page. */
-export interface WireError {
-  readonly _tag: string
-  readonly message: string
-  readonly status?: number | undefined
-  readonly code?: number | string | undefined
-  readonly requestId?: string | undefined
-  readonly field?: string | undefined
-  readonly reason?: string | undefined
-  readonly retryAfterMillis?: number | undefined
-}
+/** A capauth error as data (core's one wire form): the tag picks the class on the page. */
+export type WireError = AuthError.Wire
 
 /** Lifecycle events, as `TokenManager` publishes them, with the error of `Failed` as plain data. */
 export type WireEvent =
@@ -72,17 +64,4 @@ export const strippedHeaders: ReadonlySet<string> = new Set([
 ])
 
 /** The serialisable fields of an error (any of capauth's, or a plain `Error`). */
-export const toWire = (error: unknown): WireError => {
-  const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>
-  const pick = <K extends keyof WireError>(k: K, type: string) => (typeof e[k] === type ? { [k]: e[k] } : {})
-  return {
-    _tag: typeof e._tag === "string" ? e._tag : "Error",
-    message: typeof e.message === "string" ? e.message : String(error),
-    ...pick("status", "number"),
-    ...(typeof e.code === "number" || typeof e.code === "string" ? { code: e.code } : {}),
-    ...pick("requestId", "string"),
-    ...pick("field", "string"),
-    ...pick("reason", "string"),
-    ...pick("retryAfterMillis", "number")
-  }
-}
+export const toWire = AuthError.toWire

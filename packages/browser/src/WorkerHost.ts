@@ -19,17 +19,15 @@
  *   }
  * })
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as AccessToken from "@capauth/core/AccessToken"
 import { type AuthError, ConfigError, TransportError } from "@capauth/core/AuthError"
 import * as CapillaryClient from "@capauth/core/CapillaryClient"
-import * as TokenEndpoint from "@capauth/core/TokenEndpoint"
+import * as TokenBroker from "@capauth/core/TokenBroker"
 import * as TokenManager from "@capauth/core/TokenManager"
-import type { TokenSource } from "@capauth/core/TokenSource"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -37,16 +35,26 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BrowserConfig from "./BrowserConfig.ts"
 import { type FromWorker, strippedHeaders, type ToWorker, toWire, type WireEvent } from "./Protocol.ts"
 
-/** Your own way to get a token, run in the worker: resolve `{ accessToken, ttlSeconds }`. */
-export type TokenProvider = () => Promise<{ readonly accessToken: string; readonly ttlSeconds: number }>
+/**
+ * Your own way to get a token, run in the worker: resolve `{ accessToken, ttlSeconds }`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenProvider = TokenBroker.TokenProvider
 
+/**
+ * Options of a worker host.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Tokens from your code instead of `brokerUrl`. */
   readonly tokenProvider?: TokenProvider | undefined
@@ -54,74 +62,18 @@ export interface Options {
   readonly config?: BrowserConfig.Input | undefined
 }
 
-/** What the host needs of a `MessagePort` or a dedicated worker's global scope. */
+/**
+ * What the host needs of a `MessagePort` or a dedicated worker's global scope.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Port {
   postMessage(message: FromWorker, transfer?: Array<Transferable>): void
   addEventListener(type: "message", listener: (event: MessageEvent<ToWorker>) => void): void
   start?: () => void
   close?: () => void
 }
-
-/**
- * Header sent to the broker when the API refused the token it handed out: the token's fingerprint
- * (`AccessToken.fingerprint`), so the broker can compare-and-invalidate without the token travelling back.
- */
-export const rejectedTokenHeader = "x-capauth-rejected-token"
-
-/**
- * A `TokenSource` over a broker speaking Capillary's token envelope (`TokenBroker` of `@capauth/node`):
- * `{"data":{"accessToken","ttlSeconds"},"errors":null}`, decoded by core's `TokenEndpoint`. When `rejected()`
- * names a token the API refused (498/401), the request carries its fingerprint in `x-capauth-rejected-token`, so
- * a broker that caches server-side drops that token (if still current) instead of handing it back.
- */
-export const brokerSource = (
-  url: URL,
-  options?: {
-    readonly headers?: Readonly<Record<string, string>>
-    readonly timeoutMillis?: number
-    readonly rejected?: () => string | undefined
-  }
-): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (http) => {
-    const timeout = Duration.millis(options?.timeoutMillis ?? 10_000)
-    const request = HttpClientRequest.post(url).pipe(
-      HttpClientRequest.acceptJson,
-      HttpClientRequest.setHeaders(options?.headers ?? {})
-    )
-    const fetch = Effect.suspend(() => {
-      const rejected = options?.rejected?.()
-      const outgoing =
-        rejected === undefined ? request : HttpClientRequest.setHeader(request, rejectedTokenHeader, rejected)
-      return TokenEndpoint.fetchToken(http, () => outgoing, timeout, url.origin)
-    })
-    return { id: `broker:${url.origin}${url.pathname}`, fetch }
-  })
-
-/** A `TokenSource` over your own function. A rejection that is not a capauth error becomes `TransportError`. */
-export const providerSource = (provider: TokenProvider): TokenSource => ({
-  id: "provider",
-  fetch: Effect.gen(function* () {
-    const sentAt = yield* Clock.currentTimeMillis
-    const issued = yield* Effect.tryPromise({
-      try: provider,
-      catch: (e): AuthError =>
-        typeof e === "object" && e !== null && "_tag" in e
-          ? (e as AuthError)
-          : new TransportError({
-              reason: "Network",
-              message: `the token provider failed: ${toWire(e).message}`
-            })
-    })
-    if (typeof issued?.accessToken !== "string" || !(issued.ttlSeconds > 0)) {
-      return yield* Effect.fail(
-        new ConfigError({
-          message: "the token provider must resolve { accessToken: string, ttlSeconds: number > 0 }"
-        })
-      )
-    }
-    return { value: Redacted.make(issued.accessToken), sentAt, ttlSeconds: issued.ttlSeconds }
-  })
-})
 
 interface Runtime {
   readonly config: BrowserConfig.BrowserConfig
@@ -140,9 +92,9 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
     }
     const source =
       options.tokenProvider !== undefined
-        ? providerSource(options.tokenProvider)
+        ? TokenBroker.providerSource(options.tokenProvider)
         : config.brokerUrl !== undefined
-          ? yield* brokerSource(config.brokerUrl, {
+          ? yield* TokenBroker.source(config.brokerUrl, {
               headers: config.brokerHeaders,
               timeoutMillis: config.tokenTimeoutMillis,
               rejected
@@ -170,6 +122,10 @@ const build = (config: BrowserConfig.BrowserConfig, options: Options, onEvent: (
     const client = CapillaryClient.fromTokenManager(http, config, tracked)
     return { config, tokens, client } satisfies Runtime
   }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/** Token headers print as <redacted> wherever the worker's effects log or inspect headers. */
+const redacted = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.provide(effect, CapillaryClient.layerRedactHeaders)
 
 /** Turn a page's request into an Effect request, refusing any URL off the configured API origin. */
 const toRequest = (config: BrowserConfig.BrowserConfig, message: Extract<ToWorker, { type: "fetch" }>) => {
@@ -210,6 +166,9 @@ const transport = (e: unknown): unknown =>
 /**
  * A host: one runtime (built on the first `init`), serving any number of ports. Later `init`s must carry
  * the same configuration (or none).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options = {}, location?: string) => {
   const ports = new Set<Port>()
@@ -236,7 +195,7 @@ export const make = (options: Options = {}, location?: string) => {
     const config = BrowserConfig.make(effective, location)
     const runtime = Result.isFailure(config)
       ? Promise.reject(config.failure)
-      : Effect.runPromise(Scope.provide(scope)(build(config.success, options, broadcast)))
+      : Effect.runPromise(redacted(Scope.provide(scope)(build(config.success, options, broadcast))))
     // A configuration error is answered to this page, and the next init may try again.
     started = Result.isFailure(config) ? undefined : { key, runtime }
     runtime.catch(() => {
@@ -304,8 +263,10 @@ export const make = (options: Options = {}, location?: string) => {
       const request = toRequest(rt.config, message)
       if (Result.isFailure(request)) return fail(id, request.failure)
       const fiber = Effect.runFork(
-        Effect.flatMap(rt.client.execute(request.success), (response) =>
-          Effect.map(response.arrayBuffer, (body) => ({ response, body }))
+        redacted(
+          Effect.flatMap(rt.client.execute(request.success), (response) =>
+            Effect.map(response.arrayBuffer, (body) => ({ response, body }))
+          )
         )
       )
       inflight.set(id, fiber)
@@ -343,11 +304,21 @@ interface SharedScope {
   readonly location?: { readonly href: string }
 }
 
-/** Serve the pages of a dedicated worker (`self`). */
+/**
+ * Serve the pages of a dedicated worker (`self`).
+ *
+ * @since 0.1.0
+ * @category workers
+ */
 export const serveDedicated = (self: unknown, options?: Options): void =>
   make(options, (self as { location?: { href: string } }).location?.href).attach(self as Port)
 
-/** Serve every page that connects to a shared worker (`self`); they share one token manager. */
+/**
+ * Serve every page that connects to a shared worker (`self`); they share one token manager.
+ *
+ * @since 0.1.0
+ * @category workers
+ */
 export const serveShared = (self: unknown, options?: Options): void => {
   const scope = self as SharedScope
   const host = make(options, scope.location?.href)

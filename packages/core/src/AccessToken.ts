@@ -16,6 +16,7 @@
  * const token = AccessToken.make({ value: Redacted.make("opaque"), sentAt: 0, ttlSeconds: 300 })
  * token.expiresAt // 300_000
  * ```
+ * @module
  * @since 0.1.0
  */
 import { sha256 } from "@noble/hashes/sha2.js"
@@ -23,8 +24,14 @@ import { bytesToHex } from "@noble/hashes/utils.js"
 import * as Redacted from "effect/Redacted"
 import { MalformedResponse } from "./AuthError.ts"
 import { decodeClaims } from "./internal/jwt.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 
-/** What a token source hands back: the raw token, when it was asked for, and how long it lives. */
+/**
+ * What a token source hands back: the raw token, when it was asked for, and how long it lives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface IssuedToken {
   readonly value: Redacted.Redacted<string>
   /** Local clock (ms) at the moment the request that produced this token was sent. */
@@ -33,7 +40,12 @@ export interface IssuedToken {
   readonly ttlSeconds: number
 }
 
-/** The longest token accepted (Capillary's JWTs are about 1 KB; servers refuse much larger headers with 431). */
+/**
+ * The longest token accepted (Capillary's JWTs are about 1 KB; servers refuse much larger headers with 431).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxLength = 8192
 
 /** A token must be sendable as a header value as is: visible ASCII, no space, CR, LF or control byte. */
@@ -42,6 +54,9 @@ const headerSafe = /^[\x21-\x7E]+$/
 /**
  * Why an issued token cannot be used, or `undefined` if it can. Every source's tokens pass here (the
  * `TokenManager` checks them), so a token no header could carry is refused before it is ever sent.
+ *
+ * @since 0.1.0
+ * @category validation
  */
 export const unusable = (issued: IssuedToken): MalformedResponse | undefined => {
   const value = Redacted.value(issued.value)
@@ -54,23 +69,28 @@ export const unusable = (issued: IssuedToken): MalformedResponse | undefined => 
   })
 }
 
-/** When to refresh ahead and when a token is too close to expiry to use. */
-export interface RefreshPolicy {
-  /** Refresh-ahead starts at this fraction of the lifetime (default 0.8). Never below 0.5. */
-  readonly refreshAtFraction: number
-  /** Up to this fraction of the lifetime is taken off `refreshAt` at random, so a fleet spreads out (default 0.05). */
-  readonly jitterFraction: number
-  /** A token this close to expiry (ms) is not handed out (default 30 s, at most 10 % of the lifetime). */
-  readonly expiryMarginMillis: number
-}
+/**
+ * When to refresh ahead and when a token is too close to expiry to use (the rules: `internal/lifecycle.ts`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RefreshPolicy = Lifecycle.RefreshPolicy
 
-export const defaultRefreshPolicy: RefreshPolicy = {
-  refreshAtFraction: 0.8,
-  jitterFraction: 0.05,
-  expiryMarginMillis: 30_000
-}
+/**
+ * The default refresh policy: refresh ahead at 80 % of the lifetime, up to 5 % jitter, 30 s margin.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRefreshPolicy: RefreshPolicy = Lifecycle.defaultRefreshPolicy
 
-/** A usable access token. Its value is `Redacted`: it prints as `<redacted>` in logs, JSON and inspect. */
+/**
+ * A usable access token. Its value is `Redacted`: it prints as `<redacted>` in logs, JSON and inspect.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AccessToken {
   readonly value: Redacted.Redacted<string>
   readonly obtainedAt: number
@@ -85,20 +105,17 @@ export interface AccessToken {
 /**
  * The lifetime in ms: the server's `ttlSeconds`, cross-checked with the JWT's `exp - iat` (the shorter wins).
  * The JWT's absolute `exp` is never compared with the local clock: the two clocks may disagree.
+ *
+ * @since 0.1.0
+ * @category utils
  */
-export const lifetimeMillis = (
-  ttlSeconds: number,
-  claims: Readonly<Record<string, unknown>> | undefined
-): number => {
-  const iat = claims?.iat
-  const exp = claims?.exp
-  const jwtSeconds =
-    typeof iat === "number" && typeof exp === "number" && exp > iat ? exp - iat : Number.POSITIVE_INFINITY
-  return Math.min(ttlSeconds, jwtSeconds) * 1000
-}
+export const lifetimeMillis = Lifecycle.lifetimeMillis
 
 /**
  * Place a freshly issued token on its timeline. `random` in [0, 1) picks the jitter; pass a fixed value in tests.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   issued: IssuedToken,
@@ -106,29 +123,42 @@ export const make = (
   random = 0
 ): AccessToken => {
   const claims = decodeClaims(Redacted.value(issued.value))
-  const lifetime = lifetimeMillis(issued.ttlSeconds, claims)
-  const obtainedAt = issued.sentAt
-  const expiresAt = obtainedAt + lifetime
-  // Whole milliseconds: every instant compares exactly with Clock readings.
-  const staleAt = Math.floor(expiresAt - Math.min(policy.expiryMarginMillis, lifetime * 0.1))
-  const fraction = Math.max(0.5, Math.min(policy.refreshAtFraction, 1))
-  const jitter = random * Math.max(0, policy.jitterFraction) * lifetime
-  const refreshAt = Math.floor(
-    Math.min(staleAt, Math.max(obtainedAt + lifetime / 2, obtainedAt + lifetime * fraction - jitter))
-  )
-  return { value: issued.value, obtainedAt, refreshAt, staleAt, expiresAt, lifetimeMillis: lifetime, claims }
+  const lifetime = Lifecycle.lifetimeMillis(issued.ttlSeconds, claims)
+  const instants = Lifecycle.timeline(issued.sentAt, lifetime, policy, random)
+  return { value: issued.value, ...instants, lifetimeMillis: lifetime, claims }
 }
 
-/** Where a token stands at `now`. */
+/**
+ * Where a token stands at `now`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Freshness = "fresh" | "refresh-ahead" | "stale"
 
+/**
+ * Where a token stands at `now` (ms): `fresh`, `refresh-ahead` or `stale`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const freshness = (token: AccessToken, now: number): Freshness =>
   now < token.refreshAt ? "fresh" : now < token.staleAt ? "refresh-ahead" : "stale"
 
-/** Milliseconds of life left at `now` (never negative). */
+/**
+ * Milliseconds of life left at `now` (never negative).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const remainingMillis = (token: AccessToken, now: number): number => Math.max(0, token.expiresAt - now)
 
-/** Whether two tokens carry the same value (compare-and-invalidate compares values, not objects). */
+/**
+ * Whether two tokens carry the same value (compare-and-invalidate compares values, not objects).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const sameValue = (
   a: AccessToken | Redacted.Redacted<string>,
   b: AccessToken | Redacted.Redacted<string>
@@ -140,6 +170,9 @@ const reveal = (t: AccessToken | Redacted.Redacted<string>): string =>
 /**
  * A short, one-way name for a token (SHA-256, first 16 bytes, hex). Lets a browser worker tell its broker
  * which token Capillary refused, so the broker can compare-and-invalidate without the token travelling.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const fingerprint = (token: AccessToken | Redacted.Redacted<string>): string =>
   bytesToHex(sha256(new TextEncoder().encode(reveal(token))).subarray(0, 16))

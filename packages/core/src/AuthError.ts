@@ -86,17 +86,31 @@ export class ConfigError extends Data.TaggedError("ConfigError")<
   readonly action = "Fix the named setting and restart."
 }
 
+/**
+ * The one list of capauth's errors, by tag. Everything else derives from it: the `AuthError` union,
+ * `isAuthError`, the wire form the browser worker and the broker use (`toWire` / `fromWire`), and the status a
+ * broker answers with (`brokerStatus`). Adding an error is adding its class above and one line here.
+ */
+export const classes = {
+  InvalidCredentials,
+  AccessDenied,
+  TokenExpired,
+  TokenRejected,
+  RateLimited,
+  ServiceUnavailable,
+  TransportError,
+  MalformedResponse,
+  ConfigError
+} as const
+
+/** The tag of one of capauth's errors. */
+export type Tag = keyof typeof classes
+
 /** Any capauth error. */
-export type AuthError =
-  | InvalidCredentials
-  | AccessDenied
-  | TokenExpired
-  | TokenRejected
-  | RateLimited
-  | ServiceUnavailable
-  | TransportError
-  | MalformedResponse
-  | ConfigError
+export type AuthError = InstanceType<(typeof classes)[Tag]>
+
+/** Every tag, in the list's order. */
+export const tags: ReadonlyArray<Tag> = Object.keys(classes) as Array<Tag>
 
 /** Errors worth retrying with backoff: the same request may succeed later. */
 export const isTransient = (error: AuthError): error is RateLimited | ServiceUnavailable | TransportError =>
@@ -104,18 +118,62 @@ export const isTransient = (error: AuthError): error is RateLimited | ServiceUna
   error._tag === "ServiceUnavailable" ||
   (error._tag === "TransportError" && error.reason !== "Redirect")
 
+const isTag = (u: unknown): u is Tag => typeof u === "string" && Object.hasOwn(classes, u)
+
 /** Whether a value is one of capauth's errors. */
 export const isAuthError = (u: unknown): u is AuthError =>
-  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag)
+  typeof u === "object" && u !== null && "_tag" in u && isTag(u._tag)
 
-const tags = new Set([
-  "InvalidCredentials",
-  "AccessDenied",
-  "TokenExpired",
-  "TokenRejected",
-  "RateLimited",
-  "ServiceUnavailable",
-  "TransportError",
-  "MalformedResponse",
-  "ConfigError"
-])
+/**
+ * An error as plain, structured-clone and JSON safe data (no stack, no cause). The worker protocol and the
+ * broker carry errors in this form; `fromWire` rebuilds the class on the other side.
+ */
+export interface Wire {
+  /** One of `tags`, or the `name` of a non-capauth error. */
+  readonly _tag: string
+  readonly message: string
+  readonly status?: number | undefined
+  readonly code?: number | string | undefined
+  readonly requestId?: string | undefined
+  readonly field?: string | undefined
+  readonly reason?: string | undefined
+  readonly retryAfterMillis?: number | undefined
+  readonly excerpt?: string | undefined
+}
+
+const wireFields = {
+  status: "number",
+  requestId: "string",
+  field: "string",
+  reason: "string",
+  retryAfterMillis: "number",
+  excerpt: "string"
+} as const
+
+/** The serialisable fields of an error: any of capauth's, a plain `Error`, or anything thrown. */
+export const toWire = (error: unknown): Wire => {
+  const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>
+  const wire: Record<string, unknown> = {
+    _tag: typeof e._tag === "string" ? e._tag : typeof e.name === "string" ? e.name : "Error",
+    message: typeof e.message === "string" ? e.message : String(error)
+  }
+  for (const [key, type] of Object.entries(wireFields)) if (typeof e[key] === type) wire[key] = e[key]
+  if (typeof e.code === "number" || typeof e.code === "string") wire.code = e.code
+  return wire as unknown as Wire
+}
+
+/** Rebuild an error from its wire form: the matching capauth class, or a plain `Error` named by the tag. */
+export const fromWire = (wire: Wire): AuthError | Error => {
+  const { _tag, ...fields } = wire
+  if (isTag(_tag)) return new classes[_tag](fields as never)
+  const error = new Error(wire.message)
+  error.name = _tag
+  return error
+}
+
+/**
+ * The HTTP status a token broker answers with when its upstream token request failed: 503 for what may pass
+ * (retry later), 500 for a broker that is misconfigured or closed, 502 for what Capillary refused.
+ */
+export const brokerStatus = (error: AuthError): 500 | 502 | 503 =>
+  error._tag === "ConfigError" ? 500 : isTransient(error) ? 503 : 502

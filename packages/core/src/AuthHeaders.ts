@@ -10,6 +10,7 @@
  * // { "x-cap-api-oauth-token": "eyJ...", "content-type": "application/json", accept: "application/json",
  * //   "x-cap-api-attribution-entity-type": "TILL", "x-cap-api-attribution-entity-code": "store.till1" }
  * ```
+ * @module
  * @since 0.1.0
  */
 
@@ -18,7 +19,12 @@ import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 import type { Till } from "./Credentials.ts"
 
-/** Header names, lowercase (HTTP header names are case-insensitive; Effect's Headers are lowercase). */
+/**
+ * Header names, lowercase (HTTP header names are case-insensitive; Effect's Headers are lowercase).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const names = {
   oauthToken: "x-cap-api-oauth-token",
   attributionType: "x-cap-api-attribution-entity-type",
@@ -31,7 +37,12 @@ export const names = {
   requestId: "x-cap-requestid"
 } as const
 
-/** The six documented attribution entity types. The server's default is TILL. */
+/**
+ * The six documented attribution entity types. The server's default is TILL.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const attributionTypes = [
   "TILL",
   "STORE_CODE",
@@ -41,9 +52,20 @@ export const attributionTypes = [
   "STORE_EXTERNAL_ID_2"
 ] as const
 
+/**
+ * One of the six documented attribution entity types.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AttributionType = (typeof attributionTypes)[number]
 
-/** Which till or store a request is attributed to. */
+/**
+ * Which till or store a request is attributed to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Attribution {
   readonly type: AttributionType
   readonly code: string
@@ -54,7 +76,12 @@ const typeSet: ReadonlySet<string> = new Set(attributionTypes)
 /** What a header value may hold: printable ASCII and Latin-1, tab and space; never CR, LF or NUL. */
 const headerValue = /^[\t\x20-\x7E\x80-\xFF]*$/
 
-/** Validate an attribution: `type` must be one of the six documented values, `code` non-empty. */
+/**
+ * Validate an attribution: `type` must be one of the six documented values, `code` non-empty.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const attribution = (input: {
   readonly type?: string | undefined
   readonly code: string
@@ -86,7 +113,12 @@ export const attribution = (input: {
   return Result.succeed({ type: type as AttributionType, code: input.code })
 }
 
-/** Options shaping the headers of one request. */
+/**
+ * Options shaping the headers of one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Also send the pre-2020 `X-CAP-API-ATTRIBUTION-TILL-CODE` header (only for TILL attribution). */
   readonly legacyTillHeader?: boolean | undefined
@@ -109,7 +141,12 @@ const withAttribution = (
   return headers
 }
 
-/** Headers for an OAuth call. No `Authorization` header: Capillary wants none with OAuth. */
+/**
+ * Headers for an OAuth call. No `Authorization` header: Capillary wants none with OAuth.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
 export const oauth = (
   token: Redacted.Redacted<string>,
   attribution?: Attribution,
@@ -117,11 +154,21 @@ export const oauth = (
 ): Record<string, string> =>
   withAttribution({ [names.oauthToken]: Redacted.value(token), ...json }, attribution, options)
 
-/** `Basic base64(till + ":" + md5hex(password))`. */
+/**
+ * `Basic base64(till + ":" + md5hex(password))`.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
 export const basicAuthorization = (till: Till): Redacted.Redacted<string> =>
   Redacted.make(`Basic ${base64(`${till.id}:${Redacted.value(till.passwordMd5)}`)}`)
 
-/** Headers for a Basic (till) call. */
+/**
+ * Headers for a Basic (till) call.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
 export const basic = (
   authorization: Redacted.Redacted<string>,
   attribution?: Attribution,
@@ -129,7 +176,12 @@ export const basic = (
 ): Record<string, string> =>
   withAttribution({ [names.authorization]: Redacted.value(authorization), ...json }, attribution, options)
 
-/** v2 lets a till act for another till: both lookup headers or neither. */
+/**
+ * v2 lets a till act for another till: both lookup headers or neither.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
 export const lookup = (lookupType: string, value: string): Record<string, string> => ({
   [names.lookupType]: lookupType,
   [names.lookup]: value

@@ -22,6 +22,7 @@
  * )
  * Effect.runPromise(Effect.provide(program, Live))
  * ```
+ * @module
  * @since 0.1.0
  */
 
@@ -50,6 +51,7 @@ import {
   verdictOf,
   type WholeBody
 } from "./internal/classify.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import {
   credentialHeaders,
@@ -61,13 +63,23 @@ import {
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
 
-/** The authenticated client: relative URLs resolve against the configured base URL. */
+/**
+ * The authenticated client: relative URLs resolve against the configured base URL.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class CapillaryClient extends Context.Service<
   CapillaryClient,
   HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError>
 >()("@capauth/core/CapillaryClient") {}
 
-/** Attribute one request to a till or store, overriding the configured default. */
+/**
+ * Attribute one request to a till or store, overriding the configured default.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 export const attribute =
   (attribution: AuthHeaders.Attribution) =>
   (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
@@ -76,7 +88,12 @@ export const attribute =
       [AuthHeaders.names.attributionCode]: attribution.code
     })
 
-/** The header names Effect must redact when it logs or inspects headers. */
+/**
+ * The header names Effect must redact when it logs or inspects headers.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const redactedHeaders: ReadonlyArray<string> = [AuthHeaders.names.oauthToken, "cap-api-access-token"]
 
 const isJson = (response: HttpClientResponse.HttpClientResponse) =>
@@ -86,6 +103,9 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
  * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body's first bytes (at most
  * `peekLimitBytes`, 64 KiB) are scanned for the envelope code, and the caller gets a response streaming exactly
  * the bytes the server sent: nothing is decoded, re-encoded or held.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const inspect = (
   response: HttpClientResponse.HttpClientResponse
@@ -163,12 +183,20 @@ const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>
   request.headers[AuthHeaders.names.attributionType] !== undefined ||
   request.headers[AuthHeaders.names.attributionCode] !== undefined
 
-/** Client settings that do not depend on where credentials come from. */
+/**
+ * Client settings that do not depend on where credentials come from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Settings = Authorizer.Settings
 
 /**
  * An authenticated client whose tokens come from any `TokenManager` (e.g. one over a token broker in a
  * browser worker, or a custom `TokenSource`).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromTokenManager = (
   http: HttpClient.HttpClient,
@@ -177,7 +205,12 @@ export const fromTokenManager = (
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> =>
   make(http, settings, Authorizer.oauth(settings, tokens))
 
-/** Wrap an `HttpClient` with Capillary auth. */
+/**
+ * Wrap an `HttpClient` with Capillary auth.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   http: HttpClient.HttpClient,
   config: Settings,
@@ -185,7 +218,15 @@ export const make = (
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | Err.AuthError> => {
   const base = config.baseUrl.origin
   const crossOrigin = config.crossOriginRedirect ?? "refuse"
-  const send = (request: HttpClientRequest.HttpClientRequest) =>
+  interface Sent {
+    readonly authorized: Authorizer.Authorized
+    readonly verdict: Verdict
+    readonly response: HttpClientResponse.HttpClientResponse
+  }
+
+  const send = (
+    request: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<Sent, HttpClientError.HttpClientError | Err.AuthError> =>
     Effect.gen(function* () {
       const authorized = yield* authorizer.authorize(hasAttribution(request) ? null : undefined)
       const response = yield* follow(HttpClientRequest.setHeaders(request, authorized.headers), 0, true)
@@ -233,31 +274,51 @@ export const make = (
     return error === undefined ? Effect.succeed(response) : Effect.fail(error)
   }
 
+  /** Carry out `Lifecycle.afterResponse`: settle, or drop the token the response refused and maybe replay. */
+  const respond = (
+    request: HttpClientRequest.HttpClientRequest,
+    attempt: Sent,
+    replays: number
+  ): Effect.Effect<
+    HttpClientResponse.HttpClientResponse,
+    HttpClientError.HttpClientError | Err.AuthError
+  > => {
+    const next = Lifecycle.afterResponse(attempt.verdict, {
+      renewable: authorizer.renewable,
+      // A stream body was sent already and cannot be sent again.
+      replayable: request.body._tag !== "Stream",
+      replays
+    })
+    const settled = judged(attempt.verdict, attempt.response, replays > 0)
+    switch (next) {
+      case "Settle":
+        return settled
+      case "InvalidateAndSettle":
+        return Effect.andThen(authorizer.invalidate(attempt.authorized), settled)
+      case "InvalidateAndReplay":
+        return Effect.andThen(
+          authorizer.invalidate(attempt.authorized),
+          Effect.flatMap(send(request), (again) => respond(request, again, replays + 1))
+        )
+    }
+  }
+
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError | Err.AuthError, never>(
     (requestEffect) =>
       Effect.flatMap(requestEffect, (request) =>
-        Effect.flatMap(send(request), (first) => {
-          const retry = (first.verdict === "expired" || first.verdict === "rejected") && authorizer.renewable
-          if (!retry) return judged(first.verdict, first.response, false)
-          // A stream body was sent already and cannot be replayed: drop the token, report the expiry.
-          if (request.body._tag === "Stream") {
-            return Effect.andThen(
-              authorizer.invalidate(first.authorized),
-              judged(first.verdict, first.response, false)
-            )
-          }
-          return Effect.andThen(
-            authorizer.invalidate(first.authorized),
-            Effect.flatMap(send(request), (second) => judged(second.verdict, second.response, true))
-          )
-        })
+        Effect.flatMap(send(request), (first) => respond(request, first, 0))
       ),
     (request) =>
       Effect.succeed(request.url.startsWith("/") ? HttpClientRequest.prependUrl(request, base) : request)
   )
 }
 
-/** A `TokenManager` for the configured credentials (for a till, one that explains there is no token). */
+/**
+ * A `TokenManager` for the configured credentials (for a till, one that explains there is no token).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const tokenManagerLayer: Layer.Layer<
   TokenManager.TokenManager,
   never,
@@ -295,7 +356,12 @@ const noTokenForTill: TokenManager.Service = {
   unsafeFresh: () => undefined
 }
 
-/** The Effect-side redaction of the token header in logs and inspected headers. */
+/**
+ * The Effect-side redaction of the token header in logs and inspected headers.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerRedactHeaders: Layer.Layer<never> = /* @__PURE__ */ Layer.effect(
   Headers.CurrentRedactedNames,
   Effect.map(Headers.CurrentRedactedNames, (names) => [...names, ...redactedHeaders])
@@ -304,6 +370,9 @@ export const layerRedactHeaders: Layer.Layer<never> = /* @__PURE__ */ Layer.effe
 /**
  * The authenticated client and its `TokenManager`, from `CapillaryConfig` and any `HttpClient`
  * (FetchHttpClient in browsers and Deno, NodeHttpClient.layerUndici in Node).
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<
   CapillaryClient | TokenManager.TokenManager,

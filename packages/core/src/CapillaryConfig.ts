@@ -12,6 +12,7 @@
  *   attribution: { type: "TILL", code: "store.till1" }
  * }) // Result<CapillaryConfig, ConfigError>
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
@@ -29,7 +30,12 @@ import * as Cluster from "./Cluster.ts"
 import * as Credentials from "./Credentials.ts"
 import type { TokenStore } from "./TokenStore.ts"
 
-/** What users pass (the Promise facade's options are this shape). */
+/**
+ * What users pass (the Promise facade's options are this shape).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Input {
   /** An `https:` origin (or `http:` on loopback). Exactly one of `baseUrl` and `cluster`. */
   readonly baseUrl?: string | URL | undefined
@@ -55,9 +61,20 @@ export interface Input {
   readonly crossOriginRedirect?: CrossOriginRedirect | undefined
 }
 
-/** See `Input.crossOriginRedirect`. */
+/**
+ * See `Input.crossOriginRedirect`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type CrossOriginRedirect = "refuse" | "strip"
 
+/**
+ * A validated configuration: what `make` returns and the `CapillaryConfig` service holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CapillaryConfig {
   readonly baseUrl: URL
   readonly credentials: Credentials.Credentials
@@ -70,12 +87,22 @@ export interface CapillaryConfig {
   readonly crossOriginRedirect: CrossOriginRedirect
 }
 
-/** The service tag. */
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export const CapillaryConfig = /* @__PURE__ */ Context.Service<CapillaryConfig>(
   "@capauth/core/CapillaryConfig"
 )
 
-/** Validate user input. */
+/**
+ * Validate user input.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigError> =>
   Result.gen(function* () {
     if (typeof input !== "object" || input === null) {
@@ -146,7 +173,12 @@ const optionTypes = (input: Input): Result.Result<void, ConfigError> => {
   return Result.succeed(undefined)
 }
 
-/** The environment variables every adapter reads, and the setting each one feeds. */
+/**
+ * The environment variables every adapter reads, and the setting each one feeds.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
 export const envVars = {
   CAPILLARY_BASE_URL: "baseUrl",
   CAPILLARY_CLUSTER: "cluster",
@@ -159,6 +191,12 @@ export const envVars = {
   CAPILLARY_ATTRIBUTION_CODE: "attribution.code"
 } as const
 
+/**
+ * The name of one of the `CAPILLARY_*` environment variables.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
 export type EnvVar = keyof typeof envVars
 
 const fieldToVar: Record<string, EnvVar> = Object.fromEntries(
@@ -169,6 +207,9 @@ fieldToVar.credentials = "CAPILLARY_CLIENT_KEY"
 /**
  * Input from environment variables, read through `lookup` (so Node, Deno and Effect's ConfigProvider can all
  * feed it, each with its own permissions). Errors name the variable.
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const inputFromEnv = (
   lookup: (name: EnvVar) => string | undefined
@@ -223,20 +264,35 @@ export const inputFromEnv = (
   })
 }
 
-/** Name the environment variable behind a ConfigError's field, so the message says what to set. */
+/**
+ * Name the environment variable behind a ConfigError's field, so the message says what to set.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
 export const blameEnv = (error: ConfigError): ConfigError => {
   if (error.field === undefined || error.field.startsWith("CAPILLARY_")) return error
   const name = fieldToVar[error.field]
   return name === undefined ? error : new ConfigError({ field: name, message: `${name}: ${error.message}` })
 }
 
-/** Validated config from environment variables. */
+/**
+ * Validated config from environment variables.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
 export const fromEnv = (
   lookup: (name: EnvVar) => string | undefined
 ): Result.Result<CapillaryConfig, ConfigError> =>
   Result.mapError(Result.flatMap(inputFromEnv(lookup), make), blameEnv)
 
-/** A layer from a validated input. */
+/**
+ * A layer from a validated input.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =>
   Layer.effect(CapillaryConfig, Effect.fromResult(make(input)))
 
@@ -266,6 +322,9 @@ const readVar = (name: EnvVar): Effect.Effect<Read> =>
  * environment provider by default; `ConfigProvider.layer(...)` to read elsewhere, e.g. Deno's), secrets as
  * `Config.Redacted`. A missing or invalid variable is a `ConfigError` naming it; so is one the provider could not
  * read (the first one validation needs, so the error is the same as when reading the environment directly).
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PURE__ */ Effect.suspend(() =>
   Effect.gen(function* () {
@@ -289,7 +348,12 @@ export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PUR
   })
 )
 
-/** A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider` (see `fromConfig`). */
+/**
+ * A layer reading the `CAPILLARY_*` variables through Effect's current `ConfigProvider` (see `fromConfig`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig: Layer.Layer<CapillaryConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
   CapillaryConfig,
   fromConfig

@@ -7,13 +7,19 @@
  * Cluster.resolve({ cluster: "eu" })          // Result.succeed(URL("https://eu.api.capillarytech.com"))
  * Cluster.resolve({ baseUrl: "http://x.com" }) // Result.fail(ConfigError: http is allowed only on loopback)
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 import { stripUserinfo } from "./internal/redact.ts"
 
-/** The documented API hosts. The same host serves v1.1, v2 and v3. */
+/**
+ * The documented API hosts. The same host serves v1.1, v2 and v3.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const presets = {
   apac: "https://apac.api.capillarytech.com",
   apac2: "https://apac2.api.capillarytech.com",
@@ -25,7 +31,12 @@ export const presets = {
   cn: "https://api.capillarytech.cn.com"
 } as const
 
-/** A preset name. */
+/**
+ * A preset name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Preset = keyof typeof presets
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"])
@@ -36,6 +47,9 @@ const isLoopback = (hostname: string): boolean =>
 /**
  * Validate a base URL: any `https:` origin, or `http:` on loopback only (the simulator). Paths, queries and
  * credentials in the URL are refused so requests cannot silently go somewhere unexpected.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const parseBaseUrl = (input: string, field = "baseUrl"): Result.Result<URL, ConfigError> => {
   let url: URL
@@ -73,7 +87,12 @@ export const parseBaseUrl = (input: string, field = "baseUrl"): Result.Result<UR
   return Result.succeed(new URL(url.origin))
 }
 
-/** Resolve `{ cluster }` or `{ baseUrl }` (exactly one) to the API origin. */
+/**
+ * Resolve `{ cluster }` or `{ baseUrl }` (exactly one) to the API origin.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resolve = (options: {
   readonly cluster?: string | undefined
   readonly baseUrl?: string | URL | undefined

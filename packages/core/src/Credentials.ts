@@ -11,6 +11,7 @@
  * const till = Credentials.till({ id: "store.server", password: Redacted.make("server123") })
  * Result.isSuccess(till) // true
  * ```
+ * @module
  * @since 0.1.0
  */
 import { md5 } from "@noble/hashes/legacy.js"
@@ -19,26 +20,46 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
 
-/** An OAuth API client of an org (created by an org admin; the secret is shown once). */
+/**
+ * An OAuth API client of an org (created by an org admin; the secret is shown once).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface OAuthClient {
   readonly _tag: "OAuthClient"
   readonly key: string
   readonly secret: Redacted.Redacted<string>
 }
 
-/** A POS till. Only the md5 of the password is kept; the plain password is dropped at construction. */
+/**
+ * A POS till. Only the md5 of the password is kept; the plain password is dropped at construction.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Till {
   readonly _tag: "Till"
   readonly id: string
   readonly passwordMd5: Redacted.Redacted<string>
 }
 
-/** Any credentials capauth can use. */
+/**
+ * Any credentials capauth can use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Credentials = OAuthClient | Till
 
 type Secret = string | Redacted.Redacted<string>
 
-/** What users may pass: plain objects, with secrets as strings or `Redacted`. */
+/**
+ * What users may pass: plain objects, with secrets as strings or `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type CredentialsInput =
   | { readonly key: string; readonly secret: Secret }
   | { readonly till: string; readonly password: Secret }
@@ -51,7 +72,12 @@ const required = (value: unknown, field: string): Result.Result<string, ConfigEr
     ? Result.succeed(value)
     : Result.fail(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
 
-/** An OAuth client; fails with a ConfigError naming the missing field. */
+/**
+ * An OAuth client; fails with a ConfigError naming the missing field.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const oauthClient = (input: {
   readonly key: string
   readonly secret: Secret
@@ -62,12 +88,22 @@ export const oauthClient = (input: {
     return { _tag: "OAuthClient", key, secret: Redacted.make(secret) } as const
   })
 
-/** Lowercase hex md5 of a password, as Capillary's Basic scheme wants it. */
+/**
+ * Lowercase hex md5 of a password, as Capillary's Basic scheme wants it.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const md5Hex = (password: string): string => bytesToHex(md5(new TextEncoder().encode(password)))
 
 const md5Pattern = /^[0-9a-f]{32}$/i
 
-/** A till from its id and either the plain password or its md5 (32 hex characters). */
+/**
+ * A till from its id and either the plain password or its md5 (32 hex characters).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const till = (
   input:
     | { readonly id: string; readonly password: Secret }
@@ -94,7 +130,12 @@ export const till = (
     return { _tag: "Till", id, passwordMd5: Redacted.make(md5Hex(password)) } as const
   })
 
-/** Credentials from the user-facing input shape (`{key, secret}`, `{till, password}` or `{till, passwordMd5}`). */
+/**
+ * Credentials from the user-facing input shape (`{key, secret}`, `{till, password}` or `{till, passwordMd5}`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromInput = (input: CredentialsInput | undefined): Result.Result<Credentials, ConfigError> => {
   if (input === undefined || input === null || typeof input !== "object") {
     return Result.fail(

@@ -7,13 +7,20 @@
  *
  * @example
  * ```ts
- * import { createCapillaryClient } from "@capauth/node" // or "@capauth/deno"
+ * import * as PromiseClient from "@capauth/core/PromiseClient"
+ * import { FetchHttpClient } from "effect/http"
  *
- * const cap = createCapillaryClient({ cluster: "eu", credentials: { key, secret } })
+ * // What `createCapillaryClient` of @capauth/node and @capauth/deno does, with their HTTP layer and env reader:
+ * const cap = PromiseClient.make(
+ *   { cluster: "eu", credentials: { key: "my-key", secret: "my-secret" } },
+ *   { httpLayer: FetchHttpClient.layer, env: () => undefined }
+ * )
+ * const body = JSON.stringify({ root: { customer: [{ mobile: "919999999999" }] } })
  * const res = await cap.fetch("/v1.1/customer/add?format=json", { method: "POST", body })
  * const json = await cap.ky.get("v2/customers/123", { attribution: { type: "TILL", code: "t1" } }).json()
  * await cap.close()
  * ```
+ * @module
  * @since 0.1.0
  */
 
@@ -42,12 +49,18 @@ import {
   verdictOf,
   type WholeBody
 } from "./internal/classify.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, isRedirect, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
 
-/** A per-request attribution override. */
+/**
+ * A per-request attribution override.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AttributionInput {
   readonly type?: AuthHeaders.AttributionType | undefined
   readonly code: string
@@ -60,12 +73,22 @@ declare module "ky" {
   }
 }
 
-/** `RequestInit` plus a per-request attribution. */
+/**
+ * `RequestInit` plus a per-request attribution.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CapRequestInit extends RequestInit {
   readonly attribution?: AttributionInput | undefined
 }
 
-/** What `token()` shows. The value is `Redacted`: use `Redacted.value(info.value)` to reveal it on purpose. */
+/**
+ * What `token()` shows. The value is `Redacted`: use `Redacted.value(info.value)` to reveal it on purpose.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenInfo {
   readonly value: Redacted.Redacted<string>
   readonly obtainedAt: Date
@@ -75,6 +98,12 @@ export interface TokenInfo {
   readonly claims: Readonly<Record<string, unknown>> | undefined
 }
 
+/**
+ * The Promise + ky client: `fetch`, `ky`, `headers`, `token`, `invalidate`, `stats`, `onEvent`, `close`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CapillaryPromiseClient {
   /** Like `fetch`, rooted at the base URL, with auth headers, expiry recovery and typed rejections. */
   readonly fetch: (input: string | URL | Request, init?: CapRequestInit) => Promise<Response>
@@ -102,7 +131,12 @@ export interface CapillaryPromiseClient {
   readonly onEvent: (listener: (event: TokenManager.TokenEvent) => void) => () => void
 }
 
-/** What a runtime adapter supplies. */
+/**
+ * What a runtime adapter supplies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Platform {
   /** The Effect HTTP client used for token requests. */
   readonly httpLayer: Layer.Layer<HttpClient.HttpClient>
@@ -279,7 +313,12 @@ const bodyFailure = (error: unknown, signal: AbortSignal | null | undefined, res
     message: `the response body failed mid-way: ${String((error as Error)?.message ?? error).slice(0, 120)}`
   })
 
-/** Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid. */
+/**
+ * Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   options: CapillaryConfig.Input | undefined,
   platform: Platform
@@ -292,7 +331,9 @@ export const make = (
   const runtime = ManagedRuntime.make(
     CapillaryClient.tokenManagerLayer.pipe(
       Layer.provide(Layer.succeed(CapillaryConfig.CapillaryConfig, config)),
-      Layer.provide(platform.httpLayer)
+      Layer.provide(platform.httpLayer),
+      // Token headers print as <redacted> wherever this runtime logs or inspects headers.
+      Layer.merge(CapillaryClient.layerRedactHeaders)
     )
   )
 
@@ -515,14 +556,20 @@ export const make = (
       return { authorized, ...(await judge(response, signal)) }
     }
     const auth = await abortable(ready(), signal)
-    const first = await send(await authorize(auth, choice, signal))
-    const renew = (first.verdict === "expired" || first.verdict === "rejected") && auth.renewable
-    if (!renew) return settle(first, false)
-    await first.response.body?.cancel().catch(() => undefined)
-    await run(auth.invalidate(first.authorized)) // only that token: a fresher one stays
-    // A body that could be read only once was sent already: say so rather than replay it empty.
-    if (oneShot) return settle(first, false)
-    return settle(await send(await authorize(auth, choice, signal)), true)
+    let attempt = await send(await authorize(auth, choice, signal))
+    // Carry out `Lifecycle.afterResponse`. A body that could be read only once is never replayed empty.
+    for (let replays = 0; ; replays++) {
+      const next = Lifecycle.afterResponse(attempt.verdict, {
+        renewable: auth.renewable,
+        replayable: !oneShot,
+        replays
+      })
+      if (next === "Settle") return settle(attempt, replays > 0)
+      await attempt.response.body?.cancel().catch(() => undefined)
+      await run(auth.invalidate(attempt.authorized)) // only that token: a fresher one stays
+      if (next === "InvalidateAndSettle") return settle(attempt, replays > 0)
+      attempt = await send(await authorize(auth, choice, signal))
+    }
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {

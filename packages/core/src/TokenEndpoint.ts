@@ -12,6 +12,7 @@
  * const client = Result.getOrThrow(Credentials.oauthClient({ key: "k", secret: Redacted.make("s") }))
  * const tokens = TokenManager.layer({ source: TokenEndpoint.source(new URL("https://eu.api.capillarytech.com"), client) })
  * ```
+ * @module
  * @since 0.1.0
  */
 
@@ -31,12 +32,20 @@ import { excerpt, type Known, scrubError } from "./internal/redact.ts"
 import { withoutRedirects } from "./internal/transport.ts"
 import type { TokenSource } from "./TokenSource.ts"
 
-/** The path of the token endpoint, relative to the cluster's base URL. */
+/**
+ * The path of the token endpoint, relative to the cluster's base URL.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const path = "/v3/oauth/token/generate"
 
 /**
  * Build the token request: JSON `{key, secret}`, no Authorization header. Build it when sending (the secret is
  * revealed into the body only then), never keep one around.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.HttpClientRequest =>
   HttpClientRequest.post(new URL(path, baseUrl)).pipe(
@@ -44,7 +53,12 @@ export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.Ht
     HttpClientRequest.bodyJsonUnsafe({ key: client.key, secret: Redacted.value(client.secret) })
   )
 
-/** Read what matters of a response (status, request id, body) without failing on a non-JSON body. */
+/**
+ * Read what matters of a response (status, request id, body) without failing on a non-JSON body.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const readFacts = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<ResponseFacts, Err.TransportError> =>
@@ -72,6 +86,9 @@ export const readFacts = (
 /**
  * Turn the response into an `IssuedToken` or a typed error. `sentAt` is the local time the request was sent.
  * Success is `{"data":{"accessToken","ttlSeconds"},"errors":null}`; any non-empty `errors` is a failure.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const processResponse = (
   facts: ResponseFacts,
@@ -99,7 +116,12 @@ export const processResponse = (
   return Effect.succeed({ value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl })
 }
 
-/** Map a transport failure (no response) to `TransportError`. */
+/**
+ * Map a transport failure (no response) to `TransportError`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export const transportError = (
   e: HttpClientError.HttpClientError | Err.AuthError,
   origin = "the token endpoint"
@@ -117,7 +139,12 @@ export const transportError = (
           message: `token response from ${origin} failed (${e.reason._tag})`
         })
 
-/** Options of the Capillary token source. */
+/**
+ * Options of the Capillary token source.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SourceOptions {
   /** Abort a token request after this long (default 10 s). */
   readonly timeout?: Duration.Input | undefined
@@ -127,6 +154,9 @@ export interface SourceOptions {
  * Send one token request and decode the envelope: `sentAt` read from `Clock` just before sending, a timeout,
  * transport failures named after `origin`. Shared by every source that speaks this envelope (Capillary's
  * endpoint, and the token broker a browser worker asks).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const fetchToken = (
   http: HttpClient.HttpClient,
@@ -157,7 +187,12 @@ export const fetchToken = (
     return yield* processResponse(facts, sentAt, yield* Clock.currentTimeMillis)
   }).pipe(Effect.mapError((error) => scrubError(error, secrets)))
 
-/** Capillary's token/generate as a `TokenSource`, using the `HttpClient` in context. */
+/**
+ * Capillary's token/generate as a `TokenSource`, using the `HttpClient` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const source = (
   baseUrl: URL,
   client: OAuthClient,

@@ -1,7 +1,8 @@
 /**
  * The token lifecycle service: obtain, cache, refresh ahead, single flight, compare-and-invalidate, backoff.
- * Generic over a `TokenSource`. The rules live in `internal/lifecycle.ts` as a pure decision function; this
- * module runs them: it owns the state, the one flight, the retries, the events and the counters.
+ * Generic over a `TokenSource`. Every rule (when to refresh, the windows, jitter, backoff, retries, cooldown,
+ * adoption from a store, compare-and-invalidate) is a pure function in `internal/lifecycle.ts`; this module
+ * only carries out their decisions: it owns the state, the one flight, the sleeps, the events and the counters.
  *
  * @example
  * ```ts
@@ -31,8 +32,8 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { IssuedToken } from "./AccessToken.ts"
 import * as AccessToken from "./AccessToken.ts"
-import { type AuthError, isTransient, type RateLimited } from "./AuthError.ts"
-import { backoffMillis, decide, type State } from "./internal/lifecycle.ts"
+import type { AuthError } from "./AuthError.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import type { TokenSource } from "./TokenSource.ts"
 import type { TokenStore } from "./TokenStore.ts"
 
@@ -70,12 +71,8 @@ export interface TokenStats {
   readonly requests: number
 }
 
-export interface BackoffPolicy {
-  /** Attempts per flight for transient errors (default 4). */
-  readonly maxAttempts: number
-  readonly baseMillis: number
-  readonly maxMillis: number
-}
+/** How token requests are retried within one flight (default 4 attempts, 250 ms doubling, capped at 30 s). */
+export type BackoffPolicy = Lifecycle.BackoffPolicy
 
 export interface Options {
   readonly source: TokenSource
@@ -131,20 +128,30 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
   Effect.gen(function* () {
     const { source, store } = options
     const policy = { ...AccessToken.defaultRefreshPolicy, ...options.refresh }
-    const backoff: BackoffPolicy = { maxAttempts: 4, baseMillis: 250, maxMillis: 30_000, ...options.backoff }
-    const permanentCooldown = Duration.toMillis(options.permanentFailureCooldown ?? "30 seconds")
+    const backoff: BackoffPolicy = { ...Lifecycle.defaultBackoffPolicy, ...options.backoff }
+    const permanentCooldown =
+      options.permanentFailureCooldown === undefined
+        ? Lifecycle.defaultPermanentCooldownMillis
+        : Duration.toMillis(Duration.fromInputUnsafe(options.permanentFailureCooldown))
     const clock = yield* Clock.Clock
     const scope = yield* Effect.scope
     const events = yield* PubSub.sliding<TokenEvent>(256)
     yield* Effect.addFinalizer(() => PubSub.shutdown(events))
 
-    let state: State<Flight> = { token: undefined, flight: undefined, failure: undefined }
+    let state: Lifecycle.State<AccessToken.AccessToken, Flight> = {
+      token: undefined,
+      flight: undefined,
+      failure: undefined
+    }
     let served: Effect.Effect<AccessToken.AccessToken> | undefined // Effect.succeed(state.token), reused
     let consecutiveFailures = 0
     const stats = { fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }
 
     /** Replace the cached token (and the pre-built `Effect.succeed` the warm path hands out). */
-    const setToken = (token: AccessToken.AccessToken | undefined, rest?: Partial<State<Flight>>) => {
+    const setToken = (
+      token: AccessToken.AccessToken | undefined,
+      rest?: Partial<Lifecycle.State<AccessToken.AccessToken, Flight>>
+    ) => {
       state = { ...state, ...rest, token }
       served = token === undefined ? undefined : Effect.succeed(token)
     }
@@ -161,10 +168,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         Effect.withSpan("capauth.token.fetch", {
           attributes: { "capauth.source": source.id, "capauth.attempt": attempt }
         }),
-        Effect.catch((error) => {
-          if (!isTransient(error) || attempt >= backoff.maxAttempts) return Effect.fail(error)
-          return Effect.flatMap(Random.next, (r) => {
-            const delay = retryDelay(error, attempt, r)
+        Effect.catch((error) =>
+          Effect.flatMap(Random.next, (r) => {
+            const delay = Lifecycle.retryDelay(error, attempt, backoff, r)
             if (delay === undefined) return Effect.fail(error)
             // Sleep until an absolute instant: time that passes while the event is handled still counts.
             const retryAt = clock.currentTimeMillisUnsafe() + delay
@@ -180,27 +186,15 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
               Effect.andThen(fetchWithRetry(attempt + 1))
             )
           })
-        })
+        )
       )
-
-    /** Honour Retry-After; give up (undefined) when it asks for longer than our ceiling. */
-    const retryDelay = (error: AuthError, attempt: number, random: number): number | undefined => {
-      const computed = backoffMillis(attempt, backoff.baseMillis, backoff.maxMillis, random)
-      const asked = error._tag === "RateLimited" ? (error as RateLimited).retryAfterMillis : undefined
-      if (asked === undefined) return computed
-      return asked > backoff.maxMillis ? undefined : Math.max(asked, computed)
-    }
 
     /** A token another process (or an earlier run) left in the store, newer than ours and still usable. */
     const fromStore = (now: number) =>
       store === undefined
         ? Effect.succeedNone
         : store.get(source.id).pipe(
-            Effect.map(
-              Option.filter(
-                (t) => now < t.staleAt && (state.token === undefined || t.obtainedAt > state.token.obtainedAt)
-              )
-            ),
+            Effect.map(Option.filter((t) => Lifecycle.adoptable(t, state.token, now))),
             Effect.catch((e) =>
               Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none())
             )
@@ -244,12 +238,13 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         Effect.tapError((error) =>
           Effect.flatMap(Random.next, (r) => {
             consecutiveFailures++
-            const cooldown = isTransient(error)
-              ? Math.max(
-                  backoffMillis(consecutiveFailures, backoff.baseMillis, backoff.maxMillis, r),
-                  error._tag === "RateLimited" ? (error.retryAfterMillis ?? 0) : 0
-                )
-              : permanentCooldown
+            const cooldown = Lifecycle.cooldownMillis(
+              error,
+              consecutiveFailures,
+              backoff,
+              permanentCooldown,
+              r
+            )
             state = {
               ...state,
               flight: undefined,
@@ -289,7 +284,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     )
 
     const get: Effect.Effect<AccessToken.AccessToken, AuthError> = Effect.suspend(() => {
-      const decision = decide(state, clock.currentTimeMillisUnsafe())
+      const decision = Lifecycle.decide(state, clock.currentTimeMillisUnsafe())
       switch (decision._tag) {
         case "Serve":
           stats.reused++
@@ -307,19 +302,23 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     })
 
     const refresh = Effect.suspend(() => {
-      if (state.flight !== undefined) return Deferred.await(state.flight)
-      const now = clock.currentTimeMillisUnsafe()
-      if (state.failure !== undefined && now < state.failure.until && !isTransient(state.failure.error)) {
-        return Effect.fail(state.failure.error)
+      const decision = Lifecycle.decideRefresh(state, clock.currentTimeMillisUnsafe())
+      switch (decision._tag) {
+        case "Join":
+          return Deferred.await(decision.flight)
+        case "StartAndJoin":
+          return Effect.flatMap(startFlight, Deferred.await)
+        case "Fail":
+          return Effect.fail(decision.error)
       }
-      return Effect.flatMap(startFlight, Deferred.await)
     })
 
     const invalidate = (token: AccessToken.AccessToken | Redacted.Redacted<string>) =>
       Effect.suspend(() => {
-        if (state.token === undefined || !AccessToken.sameValue(state.token, token))
-          return Effect.succeed(false)
         const dropped = state.token
+        if (dropped === undefined || !Lifecycle.shouldInvalidate(dropped, token, AccessToken.sameValue)) {
+          return Effect.succeed(false)
+        }
         setToken(undefined)
         stats.invalidated++
         return Effect.all([

@@ -14,12 +14,19 @@
  *   fetch: Effect.map(Clock.currentTimeMillis, (sentAt) => ({ value: Redacted.make("t"), sentAt, ttlSeconds: 60 }))
  * }
  * ```
+ * @module
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import type { IssuedToken } from "./AccessToken.ts"
 import type { AuthError } from "./AuthError.ts"
 
+/**
+ * Whoever issues tokens: a stable id and an effect asking for a new token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenSource {
   /** Stable, non-secret identity of the credential (store key, span attribute). */
   readonly id: string

@@ -11,6 +11,7 @@
  * const store = TokenStore.memory()
  * // TokenManager.layer({ source, store })
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
@@ -20,12 +21,23 @@ import * as Redacted from "effect/Redacted"
 import type { AccessToken } from "./AccessToken.ts"
 import { decodeClaims } from "./internal/jwt.ts"
 
-/** A store operation failed (I/O, permissions, a corrupt entry). Carries no token. */
+/**
+ * A store operation failed (I/O, permissions, a corrupt entry). Carries no token.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
   readonly message: string
   readonly cause?: unknown
 }> {}
 
+/**
+ * A token store: read, write and compare-and-delete the token of a key (the source's id).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenStore {
   readonly get: (key: string) => Effect.Effect<Option.Option<AccessToken>, TokenStoreError>
   readonly set: (key: string, token: AccessToken) => Effect.Effect<void, TokenStoreError>
@@ -33,7 +45,12 @@ export interface TokenStore {
   readonly remove: (key: string, value: Redacted.Redacted<string>) => Effect.Effect<void, TokenStoreError>
 }
 
-/** The serialised form (the token value in clear: only stores that protect their medium should hold it). */
+/**
+ * The serialised form (the token value in clear: only stores that protect their medium should hold it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredToken {
   readonly value: string
   readonly obtainedAt: number
@@ -43,7 +60,12 @@ export interface StoredToken {
   readonly lifetimeMillis: number
 }
 
-/** Serialise for a store. */
+/**
+ * Serialise for a store.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const encode = (token: AccessToken): StoredToken => ({
   value: Redacted.value(token.value),
   obtainedAt: token.obtainedAt,
@@ -55,7 +77,12 @@ export const encode = (token: AccessToken): StoredToken => ({
 
 const isNum = (u: unknown): u is number => typeof u === "number" && Number.isFinite(u)
 
-/** Deserialise from a store; anything malformed reads as absent. */
+/**
+ * Deserialise from a store; anything malformed reads as absent.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const decode = (u: unknown): Option.Option<AccessToken> => {
   if (typeof u !== "object" || u === null) return Option.none()
   const s = u as Partial<StoredToken>
@@ -73,7 +100,12 @@ export const decode = (u: unknown): Option.Option<AccessToken> => {
   })
 }
 
-/** An in-memory store, e.g. to share tokens between several managers of one process. */
+/**
+ * An in-memory store, e.g. to share tokens between several managers of one process.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const memory = (): TokenStore => {
   const entries = new Map<string, AccessToken>()
   return {
@@ -91,6 +123,9 @@ export const memory = (): TokenStore => {
 /**
  * A store over any string key-value medium (file, Deno KV, localStorage-like). Compare-and-delete is
  * read-then-delete here; media with atomic operations (Deno KV, Redis) should implement `TokenStore` directly.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromKeyValue = (kv: {
   readonly get: (key: string) => Effect.Effect<string | undefined, TokenStoreError>

@@ -2,8 +2,24 @@
  * @capauth/core — Capillary authentication as a pure Effect library.
  *
  * Modules (one concept each): Cluster, Credentials, AccessToken, AuthError, AuthHeaders, TokenEndpoint,
- * TokenSource, TokenStore, TokenManager, CapillaryConfig, CapillaryClient. The Promise + ky facade lives in
+ * TokenSource, TokenStore, TokenManager, TokenBroker, CapillaryConfig, CapillaryClient. The Promise + ky facade lives in
  * `@capauth/core/PromiseClient` (it needs `ky`), re-exported by each runtime adapter.
+ *
+ * @example
+ * ```ts
+ * import { CapillaryClient, CapillaryConfig } from "@capauth/core"
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * // Config from the CAPILLARY_* variables (Effect's ConfigProvider), token requests over fetch.
+ * const Live = CapillaryClient.layer.pipe(
+ *   Layer.provide(CapillaryConfig.layerConfig),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * const program = Effect.flatMap(CapillaryClient.CapillaryClient, (client) => client.get("/v2/customers/1"))
+ * Effect.runPromise(Effect.provide(program, Live))
+ * ```
+ * @module
  * @since 0.1.0
  */
 export * as AccessToken from "./AccessToken.ts"
@@ -24,6 +40,7 @@ export * as CapillaryClient from "./CapillaryClient.ts"
 export * as CapillaryConfig from "./CapillaryConfig.ts"
 export * as Cluster from "./Cluster.ts"
 export * as Credentials from "./Credentials.ts"
+export * as TokenBroker from "./TokenBroker.ts"
 export * as TokenEndpoint from "./TokenEndpoint.ts"
 export * as TokenManager from "./TokenManager.ts"
 export * as TokenSource from "./TokenSource.ts"

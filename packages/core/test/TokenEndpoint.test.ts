@@ -109,7 +109,7 @@ describe("TokenEndpoint.processResponse", () => {
   })
 })
 
-describe("TokenEndpoint.source over HTTP", () => {
+describe("TokenEndpoint.source over HTTP (the endpoint's own; the rest is source.contract.test.ts)", () => {
   let sim: Simulator
   beforeAll(async () => {
     sim = await startSimulator()
@@ -133,20 +133,6 @@ describe("TokenEndpoint.source over HTTP", () => {
     expect(logged.at(-1)?.headers.authorization).toBeUndefined()
     expect(logged.at(-1)?.headers["content-type"]).toMatch(/application\/json/)
   })
-
-  it("maps the simulator's 320001 to InvalidCredentials with its request id", async () => {
-    const exit = await fetchWith("sample-key", "wrong")
-    const error = soleFailure(exit)
-    expect(error?._tag).toBe("InvalidCredentials")
-    expect(error?.requestId).toMatch(/.+/)
-  })
-
-  it("turns a connection failure into TransportError and truncated JSON into MalformedResponse", async () => {
-    sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "reset" }, times: 1 })
-    const reset = await fetchWith("sample-key", "sample-secret")
-    expect(soleFailure(reset)?._tag).toBe("TransportError")
-    sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "truncated-json" }, times: 1 })
-    const truncated = await fetchWith("sample-key", "sample-secret")
-    expect(soleFailure(truncated)?._tag).toBe("MalformedResponse")
-  })
+  // What a fetch hands back, sentAt, and every failure over HTTP (320001, reset, malformed, timeout) are the
+  // source contract's: source.contract.test.ts.
 })

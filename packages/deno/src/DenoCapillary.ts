@@ -13,6 +13,7 @@
  * const program = Effect.flatMap(CapillaryClient.CapillaryClient, (client) => client.get("/v2/customers/1"))
  * await Effect.runPromise(Effect.scoped(Effect.provide(program, DenoCapillary.layerConfig)))
  * ```
+ * @module
  * @since 0.1.0
  */
 import { CapillaryClient, CapillaryConfig, ConfigError, type TokenManager } from "@capauth/core"
@@ -22,15 +23,30 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 
-/** The HTTP client capauth uses on Deno: the runtime's own `fetch`. */
+/**
+ * The HTTP client capauth uses on Deno: the runtime's own `fetch`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const httpLayer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
 
 const envVarNames = Object.keys(CapillaryConfig.envVars) as ReadonlyArray<CapillaryConfig.EnvVar>
 
-/** Every variable capauth may read, in the form `--allow-env` takes. */
+/**
+ * Every variable capauth may read, in the form `--allow-env` takes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const allowEnvFlag = `--allow-env=${envVarNames.join(",")}`
 
-/** Whether an error is Deno refusing a permission (`NotCapable` since Deno 2, `PermissionDenied` before). */
+/**
+ * Whether an error is Deno refusing a permission (`NotCapable` since Deno 2, `PermissionDenied` before).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isPermissionError = (error: unknown): boolean =>
   (typeof Deno.errors.NotCapable === "function" && error instanceof Deno.errors.NotCapable) ||
   error instanceof Deno.errors.PermissionDenied
@@ -44,6 +60,9 @@ const refused = (name: CapillaryConfig.EnvVar) =>
 /**
  * Read a `CAPILLARY_*` variable from `Deno.env` (the Promise facade's synchronous reader). Throws a
  * `ConfigError` naming the `--allow-env` flag when Deno refuses the read.
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const env = (name: CapillaryConfig.EnvVar): string | undefined => {
   try {
@@ -60,6 +79,9 @@ export const env = (name: CapillaryConfig.EnvVar): string | undefined => {
  * `process.env`, which Deno allows only with an unrestricted `--allow-env`. Blank reads as unset. A refused
  * read fails with a `SourceError` naming the variable. `ConfigProvider.layer(DenoCapillary.configProvider)`
  * makes it the provider of a whole program.
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const configProvider: ConfigProvider.ConfigProvider = ConfigProvider.make((path) => {
   const name = path.join("_")
@@ -82,6 +104,9 @@ export const configProvider: ConfigProvider.ConfigProvider = ConfigProvider.make
  * Validated config from the `CAPILLARY_*` variables: core's `CapillaryConfig.fromConfig` over `configProvider`,
  * read when the effect runs (not at import). A refused read fails with a `ConfigError` naming the first variable
  * validation needs and the `--allow-env` flag, as the Promise facade's does.
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError> = Effect.provideService(
   CapillaryConfig.fromConfig,
@@ -89,13 +114,23 @@ export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError>
   configProvider
 )
 
-/** The authenticated client and its token manager from explicit options. */
+/**
+ * The authenticated client and its token manager from explicit options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   input: CapillaryConfig.Input
 ): Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =>
   CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layer(input)), Layer.provide(httpLayer))
 
-/** The authenticated client and its token manager from the `CAPILLARY_*` environment variables. */
+/**
+ * The authenticated client and its token manager from the `CAPILLARY_*` environment variables.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig: Layer.Layer<
   CapillaryClient.CapillaryClient | TokenManager.TokenManager,
   ConfigError

@@ -11,11 +11,16 @@
  * import { createCapillaryClient, DenoKvTokenStore } from "@capauth/deno"
  *
  * const store = await DenoKvTokenStore.open("./capauth.kv")
- * const cap = createCapillaryClient({ cluster: "eu", credentials: { key, secret }, tokenStore: store })
+ * const cap = createCapillaryClient({
+ *   cluster: "eu",
+ *   credentials: { key: Deno.env.get("CAPILLARY_CLIENT_KEY")!, secret: Deno.env.get("CAPILLARY_CLIENT_SECRET")! },
+ *   tokenStore: store
+ * })
  * // ...
  * await cap.close()
  * store.close()
  * ```
+ * @module
  * @since 0.1.0
  */
 import { TokenStore } from "@capauth/core"
@@ -25,12 +30,23 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { isPermissionError } from "./DenoCapillary.ts"
 
+/**
+ * Options of a Deno KV store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** The KV key prefix; the store's key (the credential's non-secret id) is appended (default `["capauth", "token"]`). */
   readonly prefix?: Deno.KvKey | undefined
 }
 
-/** A store that owns its KV handle. */
+/**
+ * A store that owns its KV handle.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface OwnedStore extends TokenStore.TokenStore {
   readonly kv: Deno.Kv
   /** Close the KV handle. Idempotent. */
@@ -39,8 +55,12 @@ export interface OwnedStore extends TokenStore.TokenStore {
 
 const defaultPrefix: Deno.KvKey = ["capauth", "token"]
 
-/** How many times a guarded write retries when another process wrote in between. */
-const writeAttempts = 3
+/**
+ * How many times a guarded write retries when another writer committed in between. Every failed check means
+ * another write landed, so contention resolves within one attempt per concurrent writer; a write that still
+ * has not landed after this many fails (with a `TokenStoreError`), never silently.
+ */
+const writeAttempts = 64
 
 const failure = (operation: string) => (cause: unknown) =>
   new TokenStore.TokenStoreError({
@@ -54,7 +74,12 @@ const tokenIn = (entry: Deno.KvEntryMaybe<unknown>) => {
   return Option.isSome(token) ? Option.some(token.value) : Option.none()
 }
 
-/** A `TokenStore` over a KV handle you own (and close). */
+/**
+ * A `TokenStore` over a KV handle you own (and close).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (kv: Deno.Kv, options: Options = {}): TokenStore.TokenStore => {
   const prefix = options.prefix ?? defaultPrefix
   const keyOf = (key: string): Deno.KvKey => [...prefix, key]
@@ -78,6 +103,7 @@ export const make = (kv: Deno.Kv, options: Options = {}): TokenStore.TokenStore 
               .commit()
             if (result.ok) return
           }
+          throw new Error(`gave up after ${writeAttempts} writes by others landed first`)
         },
         catch: failure("write")
       }),
@@ -122,6 +148,9 @@ const openError = (path: string | undefined, cause: unknown) => {
 /**
  * Open a KV database (`Deno.openKv(path)`; `":memory:"` for one process) and wrap it. Rejects with a
  * `TokenStoreError` that names the missing flag (`--unstable-kv`, `--allow-read`, `--allow-write`).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const open = async (path?: string, options: Options = {}): Promise<OwnedStore> => {
   let kv: Deno.Kv
@@ -143,7 +172,12 @@ export const open = async (path?: string, options: Options = {}): Promise<OwnedS
   }
 }
 
-/** `open` for Effect: the KV handle closes with the scope. */
+/**
+ * `open` for Effect: the KV handle closes with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const scoped = (
   path?: string,
   options: Options = {}

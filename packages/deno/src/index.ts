@@ -1,6 +1,16 @@
 /**
  * @capauth/deno — capauth on Deno: Layers over `fetch`, config from `Deno.env`, the Promise + ky facade and a
- * Deno KV token store.
+ * Deno KV token store and the token broker for `Deno.serve`.
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient } from "@capauth/deno"
+ *
+ * const cap = createCapillaryClient() // CAPILLARY_* from Deno.env: run with --allow-env=<those names>
+ * const customer = await cap.ky.get("v2/customers/123").json()
+ * await cap.close()
+ * ```
+ * @module
  * @since 0.1.0
  */
 export {
@@ -12,3 +22,4 @@ export {
 } from "./createCapillaryClient.ts"
 export * as DenoCapillary from "./DenoCapillary.ts"
 export * as DenoKvTokenStore from "./DenoKvTokenStore.ts"
+export * as TokenBroker from "./TokenBroker.ts"

@@ -1,14 +1,14 @@
 /**
- * DenoKvTokenStore: a second client adopts the token the first stored; compare-and-delete and guarded
- * writes under KV's atomic checks. The KV directory comes from scripts/test.sh (`-- <dir>`), the only path
- * the suite may read and write.
+ * DenoKvTokenStore on KV's own terms: a second client adopts the token the first stored, a write caught
+ * between a read and a delete by the atomic check, the prefix, the errors, permissions, `scoped`. What every
+ * store must do is the store contract: store.contract.test.ts. The KV directory comes from scripts/test.sh
+ * (`-- <dir>`), the only path the suite may read and write.
  */
 
 import assert from "node:assert/strict"
 import { AccessToken, TokenStore } from "@capauth/core"
 import { SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { createCapillaryClient, DenoKvTokenStore } from "../mod.ts"
@@ -67,21 +67,6 @@ Deno.test("a second client (own KV handle, as another process) adopts the stored
   }
 })
 
-Deno.test("remove is compare-and-delete", async () => {
-  const store = await DenoKvTokenStore.open(kvPath())
-  try {
-    await Effect.runPromise(store.set("k", token("t1", 1_000)))
-    await Effect.runPromise(store.remove("k", Redacted.make("other")))
-    assert.equal(await held(store, "k"), "t1")
-    await Effect.runPromise(store.remove("k", Redacted.make("t1")))
-    assert.equal(await held(store, "k"), undefined)
-    // Removing from an empty key is a no-op.
-    await Effect.runPromise(store.remove("k", Redacted.make("t1")))
-  } finally {
-    store.close()
-  }
-})
-
 Deno.test("a write landing between the read and the delete wins (atomic check)", async () => {
   const store = await DenoKvTokenStore.open(kvPath())
   try {
@@ -111,33 +96,34 @@ Deno.test("a write landing between the read and the delete wins (atomic check)",
   }
 })
 
-Deno.test("set keeps a newer stored token and replaces an older one", async () => {
+Deno.test("keys are namespaced by the prefix option", async () => {
   const store = await DenoKvTokenStore.open(kvPath())
   try {
-    await Effect.runPromise(store.set("k", token("newer", 5_000)))
-    await Effect.runPromise(store.set("k", token("older", 1_000)))
-    assert.equal(await held(store, "k"), "newer")
-    await Effect.runPromise(store.set("k", token("newest", 9_000)))
-    assert.equal(await held(store, "k"), "newest")
-    // Keys are namespaced by the prefix option.
+    await Effect.runPromise(store.set("k", token("t-default", 1_000)))
     const other = DenoKvTokenStore.make(store.kv, { prefix: ["elsewhere"] })
     assert.equal(await held(other, "k"), undefined)
+    await Effect.runPromise(other.set("k", token("t-elsewhere", 2_000)))
+    assert.equal(await held(store, "k"), "t-default")
+    assert.equal(await held(other, "k"), "t-elsewhere")
+    assert.notEqual((await store.kv.get(["elsewhere", "k"])).versionstamp, null)
   } finally {
     store.close()
   }
 })
 
-Deno.test("store failures are TokenStoreErrors that carry no token", async () => {
+Deno.test("a store failure names the KV operation", async () => {
   const store = await DenoKvTokenStore.open(kvPath())
   store.close()
-  const secret = "tok-must-not-leak"
-  const exit = await Effect.runPromiseExit(store.set("k", token(secret, 1_000)))
-  const error = failureOf(exit)
-  assert.ok(Exit.isFailure(exit) && error !== undefined)
-  assert.equal(error._tag, "TokenStoreError")
-  assert.match(error.message, /Deno KV write failed/)
-  for (const shown of [error.message, JSON.stringify(error), Deno.inspect(error)])
-    assert.ok(!shown.includes(secret))
+  const operations: ReadonlyArray<readonly [string, Effect.Effect<unknown, TokenStore.TokenStoreError>]> = [
+    ["write", store.set("k", token("t", 1_000))],
+    ["read", store.get("k")],
+    ["delete", store.remove("k", Redacted.make("t"))]
+  ]
+  for (const [operation, effect] of operations) {
+    const error = failureOf(await Effect.runPromiseExit(effect))
+    assert.equal(error?._tag, "TokenStoreError")
+    assert.match(error?.message ?? "", new RegExp(`Deno KV ${operation} failed`))
+  }
 })
 
 Deno.test({

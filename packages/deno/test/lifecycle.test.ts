@@ -1,95 +1,19 @@
 /**
- * The token lifecycle on Deno, over real HTTP to the testkit simulator on 127.0.0.1: single flight, 498
- * recovery (status and body), refresh ahead and expiry on Effect's TestClock (no sleeps).
+ * The token lifecycle on Deno through the Effect API, over real HTTP to the testkit simulator on 127.0.0.1:
+ * refresh ahead and expiry on Effect's TestClock (no sleeps). Single flight and 498 recovery (status and body)
+ * through the Promise client are the client contract's: client.contract.test.ts.
  */
 
 import assert from "node:assert/strict"
 import { CapillaryClient, TokenManager } from "@capauth/core"
-import { type ExpirySignal, SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
+import { SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/testing/TestClock"
-import { createCapillaryClient, DenoCapillary } from "../mod.ts"
+import { DenoCapillary } from "../mod.ts"
 
 const credentials = { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
-
-Deno.test("50 concurrent calls on a cold client send one token request", async () => {
-  await using sim = await simulator()
-  const cap = createCapillaryClient({ baseUrl: sim.url, credentials })
-  try {
-    const responses = await Promise.all(Array.from({ length: 50 }, () => cap.fetch("/v2/customers/1")))
-    assert.deepEqual(new Set(responses.map((r) => r.status)), new Set([200]))
-    const bodies = await Promise.all(responses.map((r) => r.text()))
-    assert.match(bodies[0] ?? "", /Sample/)
-    assert.equal(sim.stats().tokenRequestsTotal, 1)
-    assert.equal((await cap.stats()).fetched, 1)
-    // Every API request carried the one token.
-    const tokens = new Set(
-      sim.requests
-        .filter((r) => r.path === "/v2/customers/1")
-        .map((r) => header(r.headers, "x-cap-api-oauth-token"))
-    )
-    assert.equal(tokens.size, 1)
-  } finally {
-    await cap.close()
-  }
-})
-
-for (const signal of [
-  "http-498",
-  "body-string",
-  "body-number"
-] as const satisfies ReadonlyArray<ExpirySignal>) {
-  Deno.test(`an expired token (${signal}) is renewed once and the request replayed`, async () => {
-    await using sim = await simulator({ expirySignal: signal })
-    const cap = createCapillaryClient({ baseUrl: sim.url, credentials })
-    try {
-      assert.equal((await cap.fetch("/v2/customers/1")).status, 200)
-      const before = Redacted.value((await cap.token()).value)
-      sim.expireAllTokens()
-      const body = JSON.stringify({ root: { customer: [{ mobile: "919800000001", firstname: "Ada" }] } })
-      const response = await cap.fetch("/v1.1/customer/add?format=json", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body
-      })
-      assert.equal(response.status, 200)
-      assert.notEqual(Redacted.value((await cap.token()).value), before)
-      assert.equal(sim.stats().tokenRequestsTotal, 2)
-      const stats = await cap.stats()
-      assert.equal(stats.invalidated, 1)
-      assert.equal(stats.fetched, 2)
-      // The replay sent the same body.
-      const adds = sim.requests.filter((r) => r.path === "/v1.1/customer/add")
-      assert.equal(adds.length, 2)
-      assert.deepEqual(adds[1]?.body, adds[0]?.body)
-      assert.equal(sim.writes.length, 1)
-    } finally {
-      await cap.close()
-    }
-  })
-}
-
-Deno.test("ky goes through the same auth and recovery", async () => {
-  await using sim = await simulator()
-  const cap = createCapillaryClient({
-    baseUrl: sim.url,
-    credentials,
-    attribution: { type: "TILL", code: "store.till1" }
-  })
-  try {
-    const first = await cap.ky.get("v2/customers/1").json<Record<string, unknown>>()
-    sim.expireAllTokens()
-    const second = await cap.ky.get("v2/customers/1").json<Record<string, unknown>>()
-    assert.deepEqual(second, first)
-    assert.equal(sim.stats().tokenRequestsTotal, 2)
-    const last = sim.requests.at(-1)
-    assert.equal(header(last?.headers, "x-cap-api-attribution-entity-code"), "store.till1")
-  } finally {
-    await cap.close()
-  }
-})
 
 Deno.test("refresh ahead, then expiry, on TestClock (Effect API, DenoCapillary.layer)", async () => {
   await using sim = await simulator({ clock: "manual" })

@@ -15,10 +15,11 @@
  *
  * const cap = createCapillaryClient({
  *   cluster: "eu",
- *   credentials: { key, secret },
+ *   credentials: { key: process.env.CAPILLARY_CLIENT_KEY!, secret: process.env.CAPILLARY_CLIENT_SECRET! },
  *   tokenStore: FileTokenStore.make(`${process.env.HOME}/.cache/capauth/tokens.json`)
  * })
  * ```
+ * @module
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
@@ -34,23 +35,40 @@ interface FileShape {
   readonly tokens: Record<string, TokenStore.StoredToken>
 }
 
-const empty = (): FileShape => ({ version: 1, tokens: {} })
+/**
+ * The entries, keyed by source id, in an object with no prototype: an id such as `__proto__` or `constructor`
+ * is an entry like any other, never an inherited property (JSON.parse and JSON.stringify keep it as such).
+ */
+const entries = (from: object = {}): Record<string, TokenStore.StoredToken> =>
+  Object.assign(Object.create(null) as Record<string, TokenStore.StoredToken>, from)
+
+const empty = (): FileShape => ({ version: 1, tokens: entries() })
 
 const isMissing = (error: unknown) => (error as { code?: unknown } | null)?.code === "ENOENT"
 
-/** Parse the file's text; anything unexpected reads as empty. */
+/**
+ * Parse the file's text; anything unexpected reads as empty.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const parse = (text: string): FileShape => {
   try {
     const json = JSON.parse(text) as Partial<FileShape> | null
     if (json === null || typeof json !== "object" || json.version !== 1) return empty()
     const tokens = json.tokens
-    return tokens !== null && typeof tokens === "object" ? { version: 1, tokens: { ...tokens } } : empty()
+    return tokens !== null && typeof tokens === "object" ? { version: 1, tokens: entries(tokens) } : empty()
   } catch {
     return empty()
   }
 }
 
-/** The temp file name used for an atomic write of `path` (same directory, so `rename` is atomic). */
+/**
+ * The temp file name used for an atomic write of `path` (same directory, so `rename` is atomic).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const tempPath = (path: string): string =>
   `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`
 
@@ -60,7 +78,12 @@ const fail = (what: string, path: string) => (cause: unknown) =>
     cause
   })
 
-/** A token store in the file at `path` (created with its directory on first write). */
+/**
+ * A token store in the file at `path` (created with its directory on first write).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (path: string): TokenStore.TokenStore => {
   const file = nodePath.resolve(path)
   // Serialise this process's read-modify-write cycles so none overwrites another's entry.

@@ -11,6 +11,7 @@
  * const program = Effect.flatMap(CapillaryClient.CapillaryClient, (client) => client.get("/v2/customers/1"))
  * Effect.runPromise(Effect.scoped(Effect.provide(program, NodeCapillary.layerConfig)))
  * ```
+ * @module
  * @since 0.1.0
  */
 import { CapillaryClient, CapillaryConfig, type ConfigError, type TokenManager } from "@capauth/core"
@@ -19,20 +20,38 @@ import type * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 
-/** The HTTP client capauth uses on Node: undici, with a dispatcher owned (and closed) by the layer. */
+/**
+ * The HTTP client capauth uses on Node: undici, with a dispatcher owned (and closed) by the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const httpLayer: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
 
-/** Read a `CAPILLARY_*` variable from `process.env` (the Promise facade's source, read at construction). */
+/**
+ * Read a `CAPILLARY_*` variable from `process.env` (the Promise facade's source, read at construction).
+ *
+ * @since 0.1.0
+ * @category environment
+ */
 export const env = (name: CapillaryConfig.EnvVar): string | undefined => process.env[name]
 
 /**
  * Validated config from the `CAPILLARY_*` variables, read through Effect's current `ConfigProvider` (by
  * default Effect's environment provider; `ConfigProvider.layer(...)` to read elsewhere), secrets as
  * `Config.Redacted`. A missing or invalid variable is a `ConfigError` naming it. (Core's `fromConfig`.)
+ *
+ * @since 0.1.0
+ * @category environment
  */
 export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError> = CapillaryConfig.fromConfig
 
-/** The authenticated client and its token manager from explicit options. */
+/**
+ * The authenticated client and its token manager from explicit options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   input: CapillaryConfig.Input
 ): Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =>
@@ -42,6 +61,9 @@ export const layer = (
  * The authenticated client and its token manager from the `CAPILLARY_*` variables, read through Effect's
  * current `ConfigProvider` (see `config`). A missing or invalid variable fails the layer with a `ConfigError`
  * naming it, before any request.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerConfig: Layer.Layer<
   CapillaryClient.CapillaryClient | TokenManager.TokenManager,

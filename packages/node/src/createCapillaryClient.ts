@@ -10,13 +10,15 @@
  *   credentials: { key: process.env.KEY!, secret: process.env.SECRET! },
  *   attribution: { type: "TILL", code: "store.till1" }
  * })
- * const res = await cap.fetch("/v1.1/customer/add?format=json", { method: "POST", body: JSON.stringify(body) })
+ * const body = JSON.stringify({ root: { customer: [{ mobile: "919999999999" }] } })
+ * const res = await cap.fetch("/v1.1/customer/add?format=json", { method: "POST", body })
  * const customer = await cap.ky.get("v2/customers/123").json()
  * await cap.close()
  * ```
  * With no options it reads `CAPILLARY_BASE_URL` or `CAPILLARY_CLUSTER`, `CAPILLARY_CLIENT_KEY` and
  * `CAPILLARY_CLIENT_SECRET` (or `CAPILLARY_TILL_ID` with `CAPILLARY_TILL_PASSWORD[_MD5]`),
  * `CAPILLARY_ATTRIBUTION_TYPE`, `CAPILLARY_ATTRIBUTION_CODE`.
+ * @module
  * @since 0.1.0
  */
 import type { CapillaryConfig } from "@capauth/core"
@@ -25,10 +27,20 @@ import * as NodeCapillary from "./NodeCapillary.ts"
 
 export type { CapillaryPromiseClient, CapRequestInit, TokenInfo } from "@capauth/core/PromiseClient"
 
-/** Options of `createCapillaryClient` (all optional when the environment is set). */
+/**
+ * Options of `createCapillaryClient` (all optional when the environment is set).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type CapillaryClientOptions = CapillaryConfig.Input
 
-/** Create a client. Throws `ConfigError` at once if the options (or environment) are incomplete. */
+/**
+ * Create a client. Throws `ConfigError` at once if the options (or environment) are incomplete.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const createCapillaryClient = (
   options?: CapillaryClientOptions
 ): PromiseClient.CapillaryPromiseClient =>

@@ -1,5 +1,15 @@
 /**
  * @capauth/node — capauth on Node.
+ *
+ * @example
+ * ```ts
+ * import { createCapillaryClient } from "@capauth/node"
+ *
+ * const cap = createCapillaryClient() // CAPILLARY_* from process.env
+ * const customer = await cap.ky.get("v2/customers/123").json()
+ * await cap.close()
+ * ```
+ * @module
  * @since 0.1.0
  */
 export {

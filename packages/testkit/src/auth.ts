@@ -1,18 +1,8 @@
-import type { SimulatorCore } from "./core.ts"
+import type { Principal, SimContext } from "./context.ts"
 import { type BodyCode, errorBody, type Family } from "./envelopes.ts"
-import { permits, type ResolvedClient } from "./registry.ts"
+import { permits } from "./registry.ts"
 import { json, type SimReply } from "./reply.ts"
 import type { AccessLevel } from "./types.ts"
-
-/** Who made an authenticated call. */
-export type Principal =
-  | {
-      readonly kind: "oauth"
-      readonly client: ResolvedClient
-      readonly name: string
-      readonly defaultTill: string
-    }
-  | { readonly kind: "basic"; readonly tillId: string; readonly name: string; readonly defaultTill: string }
 
 const MSG_UNAUTHORIZED = "Unauthorized"
 const MSG_BAD_BASIC = "Please check your username/password or authentication token"
@@ -36,7 +26,7 @@ export const formatExpiry = (epochMs: number): string =>
  * A 401/403 in the configured auth-failure signal. v1.1 carries the HTTP code in the body; v2/v3 carry the
  * access-group errorCode 4000 for 403.
  */
-const authFailure = (core: SimulatorCore, family: Family, http: 401 | 403, message: string): SimReply => {
+const authFailure = (core: SimContext, family: Family, http: 401 | 403, message: string): SimReply => {
   const code = http === 403 && family !== "v1.1" ? 4000 : http
   switch (core.authFailureSignal) {
     case "both":
@@ -48,7 +38,7 @@ const authFailure = (core: SimulatorCore, family: Family, http: 401 | 403, messa
   }
 }
 
-const expired = (core: SimulatorCore, family: Family, atMs: number): SimReply => {
+const expired = (core: SimContext, family: Family, atMs: number): SimReply => {
   const message = `Token expired at ${formatExpiry(atMs)}`
   const code: BodyCode = core.expirySignal === "body-string" ? "498" : 498
   return json(core.expirySignal === "http-498" ? 498 : 200, errorBody(family, code, message))
@@ -59,7 +49,7 @@ const expired = (core: SimulatorCore, family: Family, atMs: number): SimReply =>
  * credentials, then checks the access group for `resource` at `needed`. Returns the principal or the reply.
  */
 export const authenticate = async (
-  core: SimulatorCore,
+  core: SimContext,
   headers: Readonly<Record<string, string>>,
   family: Family,
   resource: string,

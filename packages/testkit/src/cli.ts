@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util"
-import { SAMPLE_CUSTOMER } from "./customers.ts"
+import { SAMPLE_CUSTOMER } from "./customer-store.ts"
 import { SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
 import { startSimulator } from "./simulator.ts"
 import type { ExpirySignal } from "./types.ts"

@@ -1,7 +1,9 @@
 import { resolveAttribution } from "./attribution.ts"
 import { authenticate } from "./auth.ts"
 import { makeClock, type SimClock } from "./clock.ts"
-import { CustomerStore, ROUTES, type RouteContext } from "./customers.ts"
+import type { RouteContext, SimContext } from "./context.ts"
+import { CustomerStore } from "./customer-store.ts"
+import { ROUTES } from "./customers.ts"
 import { DEFAULT_MANUAL_EPOCH, SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
 import { errorBody, type Family, familyOf } from "./envelopes.ts"
 import { FaultController } from "./faults.ts"
@@ -27,7 +29,7 @@ import type {
 /** Path of Capillary's token endpoint. */
 export const TOKEN_PATH = "/v3/oauth/token/generate"
 /** Path where the simulator (not Capillary) publishes its signing key. */
-export const JWKS_PATH = "/.well-known/jwks.json"
+const JWKS_PATH = "/.well-known/jwks.json"
 
 const MAX_BODY_LOG = 4096
 
@@ -63,7 +65,7 @@ const FAULT_MESSAGES: Record<number, string> = {
  * const core = await SimulatorCore.create({ clock: "manual" })
  * const res = await core.fetch(new Request("http://sim/.well-known/jwks.json"))
  */
-export class SimulatorCore {
+export class SimulatorCore implements SimContext {
   readonly registry: Registry
   readonly clock: SimClock
   readonly faults: FaultController

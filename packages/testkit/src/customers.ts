@@ -1,74 +1,8 @@
-import type { Principal } from "./auth.ts"
-import type { SimulatorCore } from "./core.ts"
+import type { RouteContext } from "./context.ts"
+import type { Customer } from "./customer-store.ts"
 import { errorBody, type Family, V11_SUCCESS } from "./envelopes.ts"
 import { json, type SimReply } from "./reply.ts"
-import type { AccessLevel, Attribution } from "./types.ts"
-
-/** A customer held by the simulator. */
-export interface Customer {
-  readonly id: number
-  readonly mobile?: string
-  readonly email?: string
-  readonly firstname?: string
-  readonly lastname?: string
-}
-
-/** One customer is seeded so a read works out of the box (the CLI's curl example uses it). */
-export const SAMPLE_CUSTOMER: Customer = {
-  id: 1,
-  mobile: "919876543210",
-  firstname: "Sample",
-  lastname: "Customer"
-}
-
-/** The in-memory customer table, indexed by id and mobile. */
-export class CustomerStore {
-  private byId = new Map<number, Customer>()
-  private byMobile = new Map<string, number>()
-  private nextId = 1
-
-  constructor() {
-    this.reset()
-  }
-
-  reset(): void {
-    this.byId.clear()
-    this.byMobile.clear()
-    this.nextId = 1
-    this.upsert(SAMPLE_CUSTOMER)
-  }
-
-  /** Adds a customer, or updates the one with the same mobile. */
-  upsert(fields: Omit<Customer, "id"> & { id?: number }): Customer {
-    const existing = fields.mobile !== undefined ? this.byMobile.get(fields.mobile) : undefined
-    const id = existing ?? this.nextId++
-    const customer = { ...this.byId.get(id), ...fields, id }
-    this.byId.set(id, customer)
-    if (customer.mobile !== undefined) this.byMobile.set(customer.mobile, id)
-    return customer
-  }
-
-  get(id: number): Customer | undefined {
-    return this.byId.get(id)
-  }
-
-  byMobileNumber(mobile: string): Customer | undefined {
-    const id = this.byMobile.get(mobile)
-    return id === undefined ? undefined : this.byId.get(id)
-  }
-}
-
-/** What a route handler receives once auth and attribution passed. */
-export interface RouteContext {
-  readonly core: SimulatorCore
-  readonly principal: Principal
-  readonly attribution: Attribution
-  readonly body: unknown
-  readonly query: URLSearchParams
-  readonly params: readonly string[]
-  readonly path: string
-  readonly method: string
-}
+import type { AccessLevel } from "./types.ts"
 
 /** A simulated API endpoint. */
 export interface Route {

@@ -1,39 +1,50 @@
 /**
  * `@capauth/testkit`: a Capillary auth + API simulator over real HTTP on 127.0.0.1.
  *
+ * The public surface, by group:
+ * - **Server**: {@link startSimulator} and the {@link Simulator} it returns; {@link SimulatorOptions} and the
+ *   types passed in them (clients, tills, entities, signal modes, fault rules); the records read back from
+ *   `stats()`, `requests`, `writes` and `tokens`; {@link TOKEN_PATH}, the endpoint path as it appears in the
+ *   log and in `stats().apiRequests` keys; {@link SimulatorCore}, the same simulator as a web-standard handler
+ *   with no node:http (for `Deno.serve`, Bun, workers).
+ * - **Scenarios**: the sample client, till and customer every simulator starts with, and
+ *   {@link basicAuthorization}, the documented Basic header computed independently of any client.
+ * - **Clock**: {@link SimClock}, the clock at `sim.clock` (`clock: "manual"` to move time by hand).
+ * - **CLI**: the `capauth-sim` bin (`bin/capauth-sim.js` -> `src/cli.ts`) serves the same simulator with the
+ *   sample scenario; it needs nothing beyond the names above.
+ *
+ * Scenarios every capauth runtime must pass live at `@capauth/testkit/contract`.
+ *
  * @example
  * import { startSimulator } from "@capauth/testkit"
  * const sim = await startSimulator({ clock: "manual" })
  * // ... point the client at sim.url ...
  * await sim.close()
  */
-export { formatExpiry } from "./auth.ts"
+
+// Scenarios
 export { basicAuthorization } from "./basic.ts"
+// Clock
 export type { SimClock } from "./clock.ts"
-export { JWKS_PATH, SimulatorCore, TOKEN_PATH } from "./core.ts"
-export { type Customer, SAMPLE_CUSTOMER } from "./customers.ts"
-export { DEFAULT_ENTITIES, DEFAULT_MANUAL_EPOCH, SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
-export type { ActiveFault, FaultController } from "./faults.ts"
-export type { AccessClaims, Jwks, PublicJwk } from "./jwt.ts"
-export { md5hex } from "./registry.ts"
-export type { SimOutcome, SimReply, SimRequest } from "./reply.ts"
+// Server
+export { SimulatorCore, TOKEN_PATH } from "./core.ts"
+export { type Customer, SAMPLE_CUSTOMER } from "./customer-store.ts"
+export { SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
 export { type Simulator, startSimulator } from "./simulator.ts"
-export { CODE_BAD_REQUEST, CODE_CLIENT_DISABLED, CODE_INVALID_CREDENTIALS } from "./token-endpoint.ts"
-export {
-  type AccessLevel,
-  type ApiClientSpec,
-  ATTRIBUTION_TYPES,
-  type Attribution,
-  type AttributionType,
-  type AuthFailureSignal,
-  type EntitySpec,
-  type ExpirySignal,
-  type Fault,
-  type FaultRule,
-  type RequestLogEntry,
-  type SimulatorOptions,
-  type SimulatorStats,
-  type TillSpec,
-  type TokenRecord,
-  type WriteRecord
+export type {
+  AccessLevel,
+  ApiClientSpec,
+  Attribution,
+  AttributionType,
+  AuthFailureSignal,
+  EntitySpec,
+  ExpirySignal,
+  Fault,
+  FaultRule,
+  RequestLogEntry,
+  SimulatorOptions,
+  SimulatorStats,
+  TillSpec,
+  TokenRecord,
+  WriteRecord
 } from "./types.ts"

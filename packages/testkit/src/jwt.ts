@@ -46,7 +46,7 @@ interface KeyPair {
   readonly privateKey: Key
 }
 
-export const base64url = (bytes: Uint8Array): string => {
+const base64url = (bytes: Uint8Array): string => {
   let bin = ""
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!)
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net"
 import type { SimulatorCore } from "./core.ts"
 
 /** The only host the simulator listens on: it is a test tool, never exposed beyond loopback. */
-export const HOST = "127.0.0.1"
+const HOST = "127.0.0.1"
 const MAX_BODY_BYTES = 1024 * 1024
 
 // Reason phrases for Capillary's non-standard statuses (node would say "unknown").

@@ -1,11 +1,11 @@
-import type { SimulatorCore } from "./core.ts"
+import type { SimContext } from "./context.ts"
 import { json, type SimReply } from "./reply.ts"
 
 /** Simulator's choice: Capillary documents no code for a disabled client. */
-export const CODE_CLIENT_DISABLED = 320002
-export const CODE_INVALID_CREDENTIALS = 320001
+const CODE_CLIENT_DISABLED = 320002
+const CODE_INVALID_CREDENTIALS = 320001
 /** Simulator's choice for a body that is not `{"key": string, "secret": string}` JSON. */
-export const CODE_BAD_REQUEST = 400
+const CODE_BAD_REQUEST = 400
 
 const failure = (status: number, code: number, message: string): SimReply =>
   json(status, { data: null, errors: [{ code, message }] })
@@ -14,7 +14,7 @@ const failure = (status: number, code: number, message: string): SimReply =>
  * `POST /v3/oauth/token/generate` with `{"key","secret"}`: a new RS256 token on every call, or the v3 error
  * envelope (320001 for bad credentials, at `tokenErrorStatus`, since Capillary does not document one).
  */
-export const generateToken = async (core: SimulatorCore, body: unknown): Promise<SimReply> => {
+export const generateToken = async (core: SimContext, body: unknown): Promise<SimReply> => {
   const b = body as { key?: unknown; secret?: unknown } | null
   if (typeof b !== "object" || b === null || typeof b.key !== "string" || typeof b.secret !== "string") {
     return failure(400, CODE_BAD_REQUEST, 'Request body must be JSON {"key": string, "secret": string}')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { ATTRIBUTION_TYPES, type Simulator, startSimulator } from "../src/index.ts"
+import { type Simulator, startSimulator } from "../src/index.ts"
+import { ATTRIBUTION_TYPES } from "../src/types.ts"
 import { call, oauth, tokenFor, V11_ADD, V11_GET, v11AddBody } from "./helpers.ts"
 
 describe("attribution headers and recorded writes", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { basicAuthorization, md5hex, type Simulator, startSimulator } from "../src/index.ts"
+import { basicAuthorization, type Simulator, startSimulator } from "../src/index.ts"
+import { md5hex } from "../src/registry.ts"
 import { call, DOC_BASIC, V11_ADD, V11_GET, v11AddBody } from "./helpers.ts"
 
 describe("Basic authentication (POS tills)", () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { DEFAULT_MANUAL_EPOCH, formatExpiry, type Simulator, startSimulator } from "../src/index.ts"
+import { formatExpiry } from "../src/auth.ts"
+import { DEFAULT_MANUAL_EPOCH } from "../src/defaults.ts"
+import { type Simulator, startSimulator } from "../src/index.ts"
 import { call, oauth, tokenFor, V11_GET } from "./helpers.ts"
 
 describe("token expiry on the manual clock", () => {

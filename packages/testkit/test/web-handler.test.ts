@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { basicAuthorization, SimulatorCore } from "../src/index.ts"
+import { SimulatorCore } from "../src/core.ts"
+import { basicAuthorization } from "../src/index.ts"
 
 describe("web-standard handler (SimulatorCore.fetch)", () => {
   it("serves token/generate and an API call without a node server", async () => {

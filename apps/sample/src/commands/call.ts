@@ -23,7 +23,7 @@ interface Request {
 }
 
 /** Check the arguments before anything is started or sent. */
-export const parse = (options: CallOptions): Request => {
+const parse = (options: CallOptions): Request => {
   const method = options.method.toUpperCase()
   if (!(methods as ReadonlyArray<string>).includes(method)) {
     throw new UsageError(`unknown METHOD "${options.method}": use one of ${methods.join(", ")}`, "call")

@@ -11,11 +11,11 @@
  */
 import { readFile } from "node:fs/promises"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { createCapillaryClient } from "@capauth/node"
 import * as TokenBroker from "@capauth/node/TokenBroker"
+import * as esbuild from "esbuild"
 
 export interface WebDemoOptions {
   /** Port to listen on (default 0: a free one). */
@@ -38,19 +38,7 @@ export interface WebDemo {
 
 const asset = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 
-/** The part of esbuild's API the demo uses. */
-interface Esbuild {
-  build(options: Record<string, unknown>): Promise<{ outputFiles: Array<{ path: string; text: string }> }>
-}
-
-/** esbuild, resolved through @capauth/browser (a dev dependency there; the sample does not list it). */
-const loadEsbuild = async (): Promise<Esbuild> => {
-  const require = createRequire(fileURLToPath(import.meta.resolve("@capauth/browser")))
-  return (await import(require.resolve("esbuild"))) as Esbuild
-}
-
 const bundle = async (): Promise<Map<string, string>> => {
-  const esbuild = await loadEsbuild()
   const result = await esbuild.build({
     entryPoints: {
       "capauth-shared-worker": fileURLToPath(import.meta.resolve("@capauth/browser/shared-worker")),

@@ -2,6 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Headers from "effect/http/Headers"
 import * as Result from "effect/Result"
 import * as Err from "../AuthError.ts"
+import type { Verdict } from "./lifecycle.ts"
 import { excerpt } from "./redact.ts"
 import { isRedirect } from "./transport.ts"
 
@@ -65,9 +66,7 @@ const toCode = (u: unknown): number | undefined => {
 }
 
 /** The first entry of a v2/v3 `errors` array, if any. */
-export const firstError = (
-  json: unknown
-): { code: number | string | undefined; message: string } | undefined => {
+const firstError = (json: unknown): { code: number | string | undefined; message: string } | undefined => {
   if (!isRecord(json) || !Array.isArray(json.errors) || json.errors.length === 0) return undefined
   const e: unknown = json.errors[0]
   if (!isRecord(e)) return { code: undefined, message: "unspecified error" }
@@ -79,7 +78,7 @@ export const firstError = (
  * `Retry-After` as milliseconds (Effect's parser: delta-seconds or an HTTP date). A date is read against the
  * response's own `Date`, not the local clock, so a skewed server clock does not stretch or cut the wait.
  */
-export const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
+const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
   if (header === undefined) return undefined
   const parsed = Headers.parseRetryAfter(header)
   if (Result.isFailure(parsed)) return undefined
@@ -91,12 +90,7 @@ export const retryAfterMillis = (header: string | undefined, date: string | unde
 const retryLater = new Set([461, 521])
 
 /** The transient class of a status, if it has one: 429, 5xx, 461, 521 (4001 comes as 503). */
-export const transientError = (
-  facts: ResponseFacts,
-  now: number,
-  message: string,
-  code?: number | string
-) => {
+const transientError = (facts: ResponseFacts, now: number, message: string, code?: number | string) => {
   const common = { requestId: facts.requestId, status: facts.status, code }
   if (facts.status === 429) {
     return new Err.RateLimited({
@@ -163,8 +157,8 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
   })
 }
 
-/** How an API response speaks of the credentials it was sent with. */
-export type Verdict = "ok" | "expired" | "rejected" | "forbidden"
+/** How an API response speaks of the credentials it was sent with (the type lives with the rules). */
+export type { Verdict }
 
 /** Statuses that decide the verdict alone, before any body is looked at. */
 export const isAuthStatus = (status: number): boolean => status === 498 || status === 401 || status === 403
@@ -177,9 +171,6 @@ export const verdictOf = (status: number, envelopeCode: number | undefined): Ver
   const code = isAuthStatus(status) ? status : envelopeCode
   return code === 498 ? "expired" : code === 401 ? "rejected" : code === 403 ? "forbidden" : "ok"
 }
-
-/** `verdictOf` for a parsed JSON body. */
-export const verdict = (status: number, json: unknown): Verdict => verdictOf(status, bodyCode(json))
 
 /**
  * What the caller gets for a verdict, the same for the Effect middleware and the Promise facade: `undefined`

@@ -23,7 +23,7 @@ export const stripUserinfo = (text: string): string => text.replace(/\/\/[^/?#\s
  * Replace every occurrence of each known secret or token value, whatever its length (longest first, so a value
  * containing another is replaced whole). Patterns in `excerpt` catch what looks secret; this catches what *is*.
  */
-export const scrub = (text: string, known: ReadonlyArray<Known>): string => {
+const scrub = (text: string, known: ReadonlyArray<Known>): string => {
   let out = stripUserinfo(text)
   const values = known.map((k) => (typeof k === "string" ? k : Redacted.value(k)))
   for (const value of values.sort((a, b) => b.length - a.length)) {

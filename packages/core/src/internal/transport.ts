@@ -22,10 +22,10 @@ export const credentialHeaders: ReadonlyArray<string> = [
 ]
 
 /** How many redirects one call follows before it gives up. */
-export const maxRedirects = 10
+const maxRedirects = 10
 
 /** The redirect statuses a client may follow. */
-export const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 /** Whether a status is a redirect (or a browser's opaque redirect, status 0, whose target cannot be read). */
 export const isRedirect = (status: number): boolean => status === 0 || redirectStatuses.has(status)

@@ -1,7 +1,14 @@
 /**
- * `@capauth/testkit/contract`: scenarios every capauth runtime must pass, written once and run by a thin
- * runner per runtime. A runner passes what is runtime-specific (how a test is declared, how a web-standard
- * handler is served, the client factory, `inspect`); the suites import no `@capauth/core`.
+ * `@capauth/testkit/contract`: scenarios every capauth runtime and store must pass, written once and run by a
+ * thin runner per runtime or store. A runner passes what is runtime-specific (how a test is declared, how a
+ * web-standard handler is served, the client factory, the store with Promise operations, `inspect`); the
+ * suites import neither `@capauth/core` nor `effect`.
+ *
+ * - `wireContract`: the Promise client's wire behaviour (redirects, bodies, typed rejections, aborts, secrets).
+ * - `clientContract`: the Promise client against the simulator (single flight, expiry replay, close, config).
+ * - `storeContract`: a `TokenStore` (get/set/compare-and-delete, isolation, concurrency, persistence).
+ * - `sourceContract`: a `TokenSource` over HTTP (what a fetch hands back, `sentAt`, typed transient/permanent errors).
+ * - `brokerContract`: a token broker (envelope, statuses, no-store, compare-and-invalidate by fingerprint).
  *
  * @example
  * // Node (vitest)
@@ -10,7 +17,30 @@
  *   wireContract({ test: it, serve: serveNode, createClient: createCapillaryClient, inspect: (v) => inspect(v) })
  * })
  */
+export { type BrokerContractClient, type BrokerRunner, brokerContract } from "./broker.ts"
+export {
+  type ClientRunner,
+  type ContractEnv,
+  type ContractPromiseClient,
+  type ContractTokenInfo,
+  clientContract
+} from "./client.ts"
 export { serveNode } from "./serve-node.ts"
+export {
+  type ContractIssuedToken,
+  type ContractTokenSource,
+  type SourceRunner,
+  type SourceTarget,
+  sourceContract
+} from "./source.ts"
+export {
+  type ContractTokenStore,
+  type RedactedFunctions,
+  type StoreRunner,
+  type StoreToken,
+  type StoreUnderTest,
+  storeContract
+} from "./store.ts"
 export {
   type ContractAttribution,
   type ContractClient,

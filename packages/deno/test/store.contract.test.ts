@@ -1,0 +1,63 @@
+/**
+ * The store contract (`@capauth/testkit/contract`) run against `DenoKvTokenStore`: each test gets a KV database
+ * of its own in the directory scripts/test.sh passes (`-- <dir>`); `reopen` opens another handle on the same
+ * database, as another process would. What is KV-specific (an interleaved write caught by the atomic check,
+ * the prefix option, permissions, `scoped`, clients sharing a database) is in kv.test.ts.
+ */
+import type { TokenStore } from "@capauth/core"
+import { type ContractTokenStore, storeContract } from "@capauth/testkit/contract"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { DenoKvTokenStore } from "../mod.ts"
+
+const dir = Deno.args[0]
+if (dir === undefined)
+  throw new Error(
+    "store.contract.test.ts needs the KV directory: deno test ... -- <dir> (see scripts/test.sh)"
+  )
+let files = 0
+const kvPath = () => `${dir}/contract-${++files}.sqlite`
+
+/** The port's Effects as Promises, `get`'s Option as `undefined`. */
+const promised = (store: TokenStore.TokenStore): ContractTokenStore<Redacted.Redacted<string>> => ({
+  get: (key) => Effect.runPromise(Effect.map(store.get(key), Option.getOrUndefined)),
+  set: (key, token) => Effect.runPromise(store.set(key, token)),
+  remove: (key, value) => Effect.runPromise(store.remove(key, value))
+})
+
+storeContract({
+  // Ops and resources are sanitized: a test that leaves a KV handle open fails.
+  test: (name, fn) =>
+    Deno.test({ name: `DenoKvTokenStore: ${name}`, fn, sanitizeOps: true, sanitizeResources: true }),
+  makeStore: async () => {
+    const path = kvPath()
+    const first = await DenoKvTokenStore.open(path)
+    const handles = [first]
+    return {
+      path,
+      handles,
+      kv: first.kv,
+      store: promised(first),
+      close: async () => {
+        for (const handle of handles) handle.close()
+      }
+    }
+  },
+  reopen: async ({ path, handles }) => {
+    const again = await DenoKvTokenStore.open(path)
+    handles.push(again)
+    return promised(again)
+  },
+  // Something that is not a stored token under the store's own key.
+  corrupt: async ({ kv }, key) => void (await kv.set(["capauth", "token", key], { value: 42 })),
+  // A closed handle: every operation fails.
+  broken: async () => {
+    const store = await DenoKvTokenStore.open(kvPath())
+    store.close()
+    return { store: promised(store) }
+  },
+  redacted: Redacted,
+  writeOrder: "newest-wins",
+  inspect: (value) => Deno.inspect(value, { depth: 10 })
+})
