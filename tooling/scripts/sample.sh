@@ -6,4 +6,4 @@ cd "$(dirname "$0")/../.."
 source tooling/scripts/env.sh
 bash tooling/scripts/bootstrap.sh >/dev/null
 if [[ $# -eq 0 ]]; then set -- demo; fi
-exec node_modules/.bin/tsx apps/sample/src/main.ts "$@"
+exec node_modules/.bin/tsx --conditions=@capauth/source apps/sample/src/main.ts "$@"

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Plain-JS launcher: Node's type stripping does not take all the TypeScript used here (parameter properties),
-// so load the source through tsx.
-import { register } from "tsx/esm/api"
+// Plain-JS launcher. The sample runs from source in the workspace: workspace packages resolve to their
+// TypeScript sources (the "@capauth/source" export condition) and tsx compiles them.
+import { register } from "node:module"
+import { register as registerTsx } from "tsx/esm/api"
 
-register()
+const addSourceCondition = `export const resolve = (specifier, context, next) =>
+  next(specifier, { ...context, conditions: [...context.conditions, "@capauth/source"] })`
+register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
+registerTsx()
 await import("../src/main.ts")

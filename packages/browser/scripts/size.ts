@@ -18,6 +18,8 @@ for (const entry of entries) {
   const result = await esbuild.build({
     entryPoints: [fileURLToPath(new URL(`../src/${entry}.ts`, import.meta.url))],
     bundle: true,
+    // Workspace packages from their TypeScript sources (the "@capauth/source" export condition).
+    conditions: ["@capauth/source", "module"],
     format: "esm",
     platform: "browser",
     target: "es2022",

@@ -36,6 +36,8 @@ export const bundle = async (
   const result = await esbuild.build({
     entryPoints: entries,
     bundle: true,
+    // Workspace packages from their TypeScript sources (the "@capauth/source" export condition).
+    conditions: ["@capauth/source", "module"],
     format: "esm",
     platform: "browser",
     target: "es2022",

@@ -17,7 +17,7 @@ describe("close()", () => {
   it("leaves nothing running: a child process that used the client exits on its own", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", nodePath.join(here, "fixtures", "close-child.ts")],
+      ["--conditions=@capauth/source", "--import", "tsx", nodePath.join(here, "fixtures", "close-child.ts")],
       {
         env: {
           ...process.env,

@@ -45,6 +45,8 @@ const bundle = async (): Promise<Map<string, string>> => {
       app: asset("./app.ts")
     },
     bundle: true,
+    // Workspace packages from their TypeScript sources (the "@capauth/source" export condition).
+    conditions: ["@capauth/source", "module"],
     format: "esm",
     platform: "browser",
     target: "es2022",
