@@ -20,6 +20,20 @@ export {
   createCapillaryClient,
   type TokenInfo
 } from "./createCapillaryClient.ts"
+// The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
+export {
+  AccessDenied,
+  type AuthError,
+  ConfigError,
+  InvalidCredentials,
+  isAuthError,
+  MalformedResponse,
+  RateLimited,
+  ServiceUnavailable,
+  TokenExpired,
+  TokenRejected,
+  TransportError
+} from "@capauth/core/AuthError"
 export * as DenoCapillary from "./DenoCapillary.ts"
 export * as DenoKvTokenStore from "./DenoKvTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"

@@ -19,6 +19,20 @@ export {
   createCapillaryClient,
   type TokenInfo
 } from "./createCapillaryClient.ts"
+// The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
+export {
+  AccessDenied,
+  type AuthError,
+  ConfigError,
+  InvalidCredentials,
+  isAuthError,
+  MalformedResponse,
+  RateLimited,
+  ServiceUnavailable,
+  TokenExpired,
+  TokenRejected,
+  TransportError
+} from "@capauth/core/AuthError"
 export * as FileTokenStore from "./FileTokenStore.ts"
 export * as NodeCapillary from "./NodeCapillary.ts"
 export * as TokenBroker from "./TokenBroker.ts"
