@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Quick start (2): every check and every test, from a fresh machine.
 #   install (Node 22 and pnpm from the npm registry when the machine's Node is older than 22.19) -> lint (Biome)
-#   -> typecheck (turbo) -> tests of every package on Node 22 (turbo; Chromium installed if missing, Deno from
-#   the npm registry) -> every package's tests again on Node 24 -> core and node on Node 26.
+#   -> boundaries (no import cycles: madge; no unused files, exports or dependencies: knip) -> typecheck (turbo)
+#   -> API docs (every JSDoc example type-checked, TypeDoc with warnings as errors) -> tests of every package on
+#   Node 22 (turbo; Chromium installed if missing, Deno from the npm registry) -> the consumer fixtures
+#   (tooling/consumers: built packages used as each kind of user would) -> every package's tests again on
+#   Node 24 -> core and node on Node 26.
 # Ends with one line "N passed, N failed" summed over every runner.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,11 +43,23 @@ bash packages/browser/scripts/ensure-chromium.sh || fail "chromium"
 step "lint (biome ci)"
 node_modules/.bin/biome ci . || fail "lint"
 
+step "boundaries (madge, knip)"
+node_modules/.bin/madge --circular --extensions ts --ts-config tsconfig.base.json packages apps tooling ||
+  fail "import cycles"
+node_modules/.bin/knip --no-progress --no-config-hints || fail "knip"
+
 step "typecheck"
 CAPAUTH_NODE_VERSION="$(node --version)" node_modules/.bin/turbo run typecheck --concurrency=2 --output-logs=errors-only ||
   fail "typecheck"
 
+step "API docs"
+bash tooling/scripts/docs.sh || fail "docs"
+
 test_on 22 || fail "tests on Node 22"
+
+step "consumer fixtures"
+bash tooling/scripts/consumers.sh 2>&1 | tee -a "$log"
+[[ "${PIPESTATUS[0]}" == 0 ]] || fail "consumer fixtures"
 test_on 24 || fail "tests on Node 24"
 test_on 26 --filter=@capauth/core --filter=@capauth/node || fail "tests on Node 26"
 
