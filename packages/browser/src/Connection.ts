@@ -12,6 +12,7 @@
  * console.log(res.status, await res.json())
  * cap.close()
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Err from "@capauth/core/AuthError"
@@ -19,12 +20,23 @@ import type { TokenEvent } from "@capauth/core/TokenManager"
 import type { Input } from "./BrowserConfig.ts"
 import type { FromWorker, TokenInfo, ToWorker, WireError } from "./Protocol.ts"
 
+/**
+ * Options of {@link connect}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ConnectOptions {
   /** Sent to the worker in the first message; omit when the worker's URL query (or code) configures it. */
   readonly config?: Input | undefined
 }
 
-/** `RequestInit` as the worker understands it, plus a per-request attribution. */
+/**
+ * `RequestInit` as the worker understands it, plus a per-request attribution.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface FetchInit {
   readonly method?: string | undefined
   readonly headers?: HeadersInit | undefined
@@ -34,6 +46,12 @@ export interface FetchInit {
   readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
 }
 
+/**
+ * A page's connection to the token worker, as {@link connect} returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Connection {
   /** Resolves once the worker accepted the configuration; rejects with its `ConfigError` otherwise. */
   readonly ready: Promise<void>
@@ -47,14 +65,24 @@ export interface Connection {
   readonly close: () => void
 }
 
-/** Rebuild a worker's error as the matching capauth error class (a plain `Error` for anything else). */
+/**
+ * Rebuild a worker's error as the matching capauth error class (a plain `Error` for anything else).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const fromWire: (wire: WireError) => Err.AuthError | Error = Err.fromWire
 
 const nullBodyStatus = new Set([101, 103, 204, 205, 304])
 
 const isShared = (worker: Worker | SharedWorker): worker is SharedWorker => "port" in worker
 
-/** Connect a page to a token worker started from `@capauth/browser/worker` or `/shared-worker` (or your own). */
+/**
+ * Connect a page to a token worker started from `@capauth/browser/worker` or `/shared-worker` (or your own).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const connect = (worker: Worker | SharedWorker, options?: ConnectOptions): Connection => {
   const port: Pick<MessagePort, "postMessage" | "addEventListener" | "removeEventListener"> = isShared(worker)
     ? worker.port

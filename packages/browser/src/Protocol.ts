@@ -3,13 +3,19 @@
  * worker sends carries the token: responses are status, headers (token headers stripped) and body bytes;
  * token information is its timeline only.
  *
+ * @module
  * @since 0.1.0
  */
 import * as AuthError from "@capauth/core/AuthError"
 import type { TokenEvent } from "@capauth/core/TokenManager"
 import type { Input } from "./BrowserConfig.ts"
 
-/** A token's timeline, local clock ms. Never its value. */
+/**
+ * A token's timeline, local clock ms. Never its value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenInfo {
   readonly obtainedAt: number
   readonly refreshAt: number
@@ -18,14 +24,30 @@ export interface TokenInfo {
   readonly lifetimeMillis: number
 }
 
-/** A capauth error as data (core's one wire form): the tag picks the class on the page. */
+/**
+ * A capauth error as data (core's one wire form): the tag picks the class on the page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WireError = AuthError.Wire
 
-/** Lifecycle events, as `TokenManager` publishes them, with the error of `Failed` as plain data. */
+/**
+ * Lifecycle events, as `TokenManager` publishes them, with the error of `Failed` as plain data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WireEvent =
   | Exclude<TokenEvent, { readonly _tag: "Failed" }>
   | { readonly _tag: "Failed"; readonly error: WireError; readonly cooldownMillis: number }
 
+/**
+ * A message from the page to the worker: the configuration, a request, an abort, a token query or close.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ToWorker =
   | { readonly type: "init"; readonly config?: Input | undefined }
   | {
@@ -41,6 +63,13 @@ export type ToWorker =
   | { readonly type: "token"; readonly id: number }
   | { readonly type: "close" }
 
+/**
+ * A message from the worker to the page: readiness, a response, token information, an error or a lifecycle
+ * event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "init-error"; readonly error: WireError }
@@ -55,7 +84,12 @@ export type FromWorker =
   | { readonly type: "error"; readonly id: number; readonly error: WireError }
   | { readonly type: "event"; readonly event: WireEvent }
 
-/** Response headers never forwarded to the page (a server echoing credentials must not leak them). */
+/**
+ * Response headers never forwarded to the page (a server echoing credentials must not leak them).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const strippedHeaders: ReadonlySet<string> = new Set([
   "x-cap-api-oauth-token",
   "cap-api-access-token",
@@ -63,5 +97,10 @@ export const strippedHeaders: ReadonlySet<string> = new Set([
   "set-cookie"
 ])
 
-/** The serialisable fields of an error (any of capauth's, or a plain `Error`). */
+/**
+ * The serialisable fields of an error (any of capauth's, or a plain `Error`).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const toWire = AuthError.toWire

@@ -13,6 +13,7 @@
  *   Effect.catchTag("InvalidCredentials", (e) => Effect.logError(`${e.message} -> ${e.action}`))
  * )
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
@@ -28,35 +29,65 @@ interface Common {
   readonly code?: number | string | undefined
 }
 
-/** The key/secret (or till/password) were refused. Permanent: retrying will not help. */
+/**
+ * The key/secret (or till/password) were refused. Permanent: retrying will not help.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<Common> {
   readonly action = "Check the API client key and secret (or till id and password) for this cluster."
 }
 
-/** The credentials are valid but lack permission (access group, 403 / errorCode 4000). */
+/**
+ * The credentials are valid but lack permission (access group, 403 / errorCode 4000).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class AccessDenied extends Data.TaggedError("AccessDenied")<Common> {
   readonly action = "Grant the API client's access group permission for this resource, or use another client."
 }
 
-/** The token expired (498) again right after a fresh one was obtained. */
+/**
+ * The token expired (498) again right after a fresh one was obtained.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TokenExpired extends Data.TaggedError("TokenExpired")<Common> {
   readonly action =
     "A fresh token was refused as expired: check the host clock and the API client's token expiry setting."
 }
 
-/** The token was refused (401) again right after a fresh one was obtained. */
+/**
+ * The token was refused (401) again right after a fresh one was obtained.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TokenRejected extends Data.TaggedError("TokenRejected")<Common> {
   readonly action = "A fresh token was refused: check the base URL (cluster) matches the API client's org."
 }
 
-/** 429: too many requests. `retryAfterMillis` comes from `Retry-After` when sent. */
+/**
+ * 429: too many requests. `retryAfterMillis` comes from `Retry-After` when sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class RateLimited extends Data.TaggedError("RateLimited")<
   Common & { readonly retryAfterMillis?: number | undefined }
 > {
   readonly action = "Slow down: retry after the indicated delay and spread requests over the minute."
 }
 
-/** 5xx, 503 / errorCode 4001, 461, 521: the service is temporarily unable to answer. */
+/**
+ * 5xx, 503 / errorCode 4001, 461, 521: the service is temporarily unable to answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<Common> {
   readonly action =
     "Transient: retry later with backoff; capauth keeps serving a still-valid token meanwhile."
@@ -65,6 +96,9 @@ export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<C
 /**
  * Network, DNS, timeout or abort: no usable response arrived. `Redirect`: the server redirected a request with
  * credentials to another origin (or to `http:`) and capauth refused to follow it there.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Data.TaggedError("TransportError")<
   Common & { readonly reason: "Network" | "Timeout" | "Aborted" | "Redirect" }
@@ -72,14 +106,24 @@ export class TransportError extends Data.TaggedError("TransportError")<
   readonly action = "Check connectivity to the Capillary host (DNS, proxy, firewall) and retry."
 }
 
-/** The server answered with something that is not the documented shape. `excerpt` is short and redacted. */
+/**
+ * The server answered with something that is not the documented shape. `excerpt` is short and redacted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MalformedResponse extends Data.TaggedError("MalformedResponse")<
   Common & { readonly excerpt?: string }
 > {
   readonly action = "Unexpected response shape: check the base URL points at a Capillary API host."
 }
 
-/** Configuration is missing or invalid. Raised at construction, before any request. */
+/**
+ * Configuration is missing or invalid. Raised at construction, before any request.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ConfigError extends Data.TaggedError("ConfigError")<
   Common & { readonly field?: string | undefined }
 > {
@@ -90,6 +134,9 @@ export class ConfigError extends Data.TaggedError("ConfigError")<
  * The one list of capauth's errors, by tag. Everything else derives from it: the `AuthError` union,
  * `isAuthError`, the wire form the browser worker and the broker use (`toWire` / `fromWire`), and the status a
  * broker answers with (`brokerStatus`). Adding an error is adding its class above and one line here.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const classes = {
   InvalidCredentials,
@@ -103,16 +150,36 @@ export const classes = {
   ConfigError
 } as const
 
-/** The tag of one of capauth's errors. */
+/**
+ * The tag of one of capauth's errors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Tag = keyof typeof classes
 
-/** Any capauth error. */
+/**
+ * Any capauth error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AuthError = InstanceType<(typeof classes)[Tag]>
 
-/** Every tag, in the list's order. */
+/**
+ * Every tag, in the list's order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const tags: ReadonlyArray<Tag> = Object.keys(classes) as Array<Tag>
 
-/** Errors worth retrying with backoff: the same request may succeed later. */
+/**
+ * Errors worth retrying with backoff: the same request may succeed later.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isTransient = (error: AuthError): error is RateLimited | ServiceUnavailable | TransportError =>
   error._tag === "RateLimited" ||
   error._tag === "ServiceUnavailable" ||
@@ -120,13 +187,21 @@ export const isTransient = (error: AuthError): error is RateLimited | ServiceUna
 
 const isTag = (u: unknown): u is Tag => typeof u === "string" && Object.hasOwn(classes, u)
 
-/** Whether a value is one of capauth's errors. */
+/**
+ * Whether a value is one of capauth's errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isAuthError = (u: unknown): u is AuthError =>
   typeof u === "object" && u !== null && "_tag" in u && isTag(u._tag)
 
 /**
  * An error as plain, structured-clone and JSON safe data (no stack, no cause). The worker protocol and the
  * broker carry errors in this form; `fromWire` rebuilds the class on the other side.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Wire {
   /** One of `tags`, or the `name` of a non-capauth error. */
@@ -150,7 +225,12 @@ const wireFields = {
   excerpt: "string"
 } as const
 
-/** The serialisable fields of an error: any of capauth's, a plain `Error`, or anything thrown. */
+/**
+ * The serialisable fields of an error: any of capauth's, a plain `Error`, or anything thrown.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const toWire = (error: unknown): Wire => {
   const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>
   const wire: Record<string, unknown> = {
@@ -162,7 +242,12 @@ export const toWire = (error: unknown): Wire => {
   return wire as unknown as Wire
 }
 
-/** Rebuild an error from its wire form: the matching capauth class, or a plain `Error` named by the tag. */
+/**
+ * Rebuild an error from its wire form: the matching capauth class, or a plain `Error` named by the tag.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const fromWire = (wire: Wire): AuthError | Error => {
   const { _tag, ...fields } = wire
   if (isTag(_tag)) return new classes[_tag](fields as never)
@@ -174,6 +259,9 @@ export const fromWire = (wire: Wire): AuthError | Error => {
 /**
  * The HTTP status a token broker answers with when its upstream token request failed: 503 for what may pass
  * (retry later), 500 for a broker that is misconfigured or closed, 502 for what Capillary refused.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const brokerStatus = (error: AuthError): 500 | 502 | 503 =>
   error._tag === "ConfigError" ? 500 : isTransient(error) ? 503 : 502

@@ -15,6 +15,7 @@
  *   yield* tokens.invalidate(token)            // only if it is still the current token
  * })
  * ```
+ * @module
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
@@ -37,7 +38,12 @@ import * as Lifecycle from "./internal/lifecycle.ts"
 import type { TokenSource } from "./TokenSource.ts"
 import type { TokenStore } from "./TokenStore.ts"
 
-/** What happened to the token, for logs, dashboards and the sample app. Never carries the token value. */
+/**
+ * What happened to the token, for logs, dashboards and the sample app. Never carries the token value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type TokenEvent =
   | {
       readonly _tag: "Fetched"
@@ -55,7 +61,12 @@ export type TokenEvent =
     }
   | { readonly _tag: "Failed"; readonly error: AuthError; readonly cooldownMillis: number }
 
-/** Counters since the manager started. */
+/**
+ * Counters since the manager started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenStats {
   /** Tokens obtained from the source. */
   readonly fetched: number
@@ -71,9 +82,21 @@ export interface TokenStats {
   readonly requests: number
 }
 
-/** How token requests are retried within one flight (default 4 attempts, 250 ms doubling, capped at 30 s). */
+/**
+ * How token requests are retried within one flight (default 4 attempts, 250 ms doubling, capped at 30 s).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BackoffPolicy = Lifecycle.BackoffPolicy
 
+/**
+ * Options of {@link make} and {@link layer}: the source, and optionally the refresh and backoff policies, the
+ * cooldown after a permanent failure and a store shared with other processes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly source: TokenSource
   readonly refresh?: Partial<AccessToken.RefreshPolicy> | undefined
@@ -83,6 +106,13 @@ export interface Options {
   readonly store?: TokenStore | undefined
 }
 
+/**
+ * What a manager offers: the token (cached, refreshed ahead, one flight at a time), compare-and-invalidate,
+ * events and counters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** A usable token: from the cache at once, or after the one shared flight. */
   readonly get: Effect.Effect<AccessToken.AccessToken, AuthError>
@@ -102,10 +132,20 @@ export interface Service {
   readonly unsafeFresh: (now: number) => AccessToken.AccessToken | undefined
 }
 
-/** The service tag. */
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class TokenManager extends Context.Service<TokenManager, Service>()("@capauth/core/TokenManager") {}
 
-/** The lifecycle counters, for Prometheus or OpenTelemetry exporters. */
+/**
+ * The lifecycle counters, for Prometheus or OpenTelemetry exporters.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const metrics = {
   fetched: /* @__PURE__ */ Metric.counter("capauth_token_fetched_total", {
     description: "tokens obtained from the source"
@@ -123,7 +163,12 @@ export const metrics = {
 
 type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>
 
-/** Build a manager whose background work belongs to the current `Scope`. */
+/**
+ * Build a manager whose background work belongs to the current `Scope`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { source, store } = options
@@ -348,7 +393,12 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     } satisfies Service
   })
 
-/** A layer for a manager; the source may need services (e.g. `HttpClient` for `TokenEndpoint.source`). */
+/**
+ * A layer for a manager; the source may need services (e.g. `HttpClient` for `TokenEndpoint.source`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = <R>(
   options: Omit<Options, "source"> & { readonly source: TokenSource | Effect.Effect<TokenSource, never, R> }
 ): Layer.Layer<TokenManager, never, R> =>

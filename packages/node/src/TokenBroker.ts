@@ -15,6 +15,7 @@
  * createServer(broker.node).listen(8080)
  * // or, fetch-style: app.get("/capillary/token", (c) => broker.fetch(c.req.raw))
  * ```
+ * @module
  * @since 0.1.0
  */
 import type { IncomingMessage, ServerResponse } from "node:http"

@@ -7,6 +7,8 @@ import { md5hex } from "./registry.ts"
  * @example
  * basicAuthorization("store.server", "server123")
  * // "Basic c3RvcmUuc2VydmVyOjhhMTZhNmI3MDUwNWViMWYxZmY3Y2RjMGNkNTU1OWE3"
+ * @since 0.1.0
+ * @category utils
  */
 export const basicAuthorization = (tillId: string, password: string): string =>
   `Basic ${btoa(`${tillId}:${md5hex(password)}`)}`

@@ -5,6 +5,8 @@
  * @example
  * const sim = await startSimulator({ clock: "manual" })
  * sim.clock.advance(3600_000) // every token with a 1 h TTL is now expired
+ * @since 0.1.0
+ * @category models
  */
 export interface SimClock {
   readonly kind: "real" | "manual"

@@ -26,7 +26,12 @@ import type {
   WriteRecord
 } from "./types.ts"
 
-/** Path of Capillary's token endpoint. */
+/**
+ * Path of Capillary's token endpoint.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const TOKEN_PATH = "/v3/oauth/token/generate"
 /** Path where the simulator (not Capillary) publishes its signing key. */
 const JWKS_PATH = "/.well-known/jwks.json"
@@ -64,6 +69,8 @@ const FAULT_MESSAGES: Record<number, string> = {
  * @example
  * const core = await SimulatorCore.create({ clock: "manual" })
  * const res = await core.fetch(new Request("http://sim/.well-known/jwks.json"))
+ * @since 0.1.0
+ * @category constructors
  */
 export class SimulatorCore implements SimContext {
   readonly registry: Registry

@@ -1,4 +1,9 @@
-/** A customer held by the simulator. */
+/**
+ * A customer held by the simulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Customer {
   readonly id: number
   readonly mobile?: string
@@ -7,7 +12,12 @@ export interface Customer {
   readonly lastname?: string
 }
 
-/** One customer is seeded so a read works out of the box (the CLI's curl example uses it). */
+/**
+ * One customer is seeded so a read works out of the box (the CLI's curl example uses it).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_CUSTOMER: Customer = {
   id: 1,
   mobile: "919876543210",

@@ -1,9 +1,15 @@
+import type { CaptureClientSpec, CaptureUserSpec } from "./capture-types.ts"
 import type { ApiClientSpec, EntitySpec, TillSpec } from "./types.ts"
 
 /** Start of the manual clock when no `startTime` is given: 2024-01-01T00:00:00.000Z. */
 export const DEFAULT_MANUAL_EPOCH = Date.UTC(2024, 0, 1)
 
-/** The API client registered when `clients` is not given. Printed by the CLI. */
+/**
+ * The API client registered when `clients` is not given. Printed by the CLI.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_CLIENT: ApiClientSpec = {
   key: "sample-key",
   secret: "sample-secret",
@@ -15,7 +21,12 @@ export const SAMPLE_CLIENT: ApiClientSpec = {
   accessGroup: { customer: "write" }
 }
 
-/** The Basic-auth till registered when `tills` is not given: the vector from Capillary's docs. */
+/**
+ * The Basic-auth till registered when `tills` is not given: the vector from Capillary's docs.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_TILL: TillSpec = { id: "store.server", password: "server123" }
 
 /** Attribution entities known by default, besides every registered till and client default till. */
@@ -30,3 +41,19 @@ export const DEFAULT_ENTITIES: readonly EntitySpec[] = [
   { type: "STORE_EXTERNAL_ID_1", code: "ext1-1" },
   { type: "STORE_EXTERNAL_ID_2", code: "ext2-1" }
 ]
+
+/** The Capture client registered when `capture.clients` is not given (feature `owner`). Printed by the CLI. */
+export const SAMPLE_CAPTURE_CLIENT: CaptureClientSpec = {
+  clientId: "sample-capture-client",
+  clientSecret: "sample-capture-secret",
+  features: ["owner"],
+  accessTokenTtlSeconds: 3600
+}
+
+/** The Capture user registered when `capture.users` is not given: entity type `user`, id 1. */
+export const SAMPLE_CAPTURE_USER: CaptureUserSpec = {
+  uuid: "5a1e0c1a-7c3f-4d2b-9f5e-0b8d6c4a2e10",
+  id: 1,
+  typeName: "user",
+  attributes: { email: "sample.user@example.com", givenName: "Sample", familyName: "User" }
+}

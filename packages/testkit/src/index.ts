@@ -16,10 +16,17 @@
  * Scenarios every capauth runtime must pass live at `@capauth/testkit/contract`.
  *
  * @example
+ * ```ts
  * import { startSimulator } from "@capauth/testkit"
+ *
  * const sim = await startSimulator({ clock: "manual" })
  * // ... point the client at sim.url ...
+ * sim.clock.advance(3600_000) // every token with a 1 h TTL is now expired
+ * console.log(sim.stats().tokenRequestsTotal)
  * await sim.close()
+ * ```
+ * @module
+ * @since 0.1.0
  */
 
 // Scenarios

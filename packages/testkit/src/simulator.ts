@@ -16,7 +16,12 @@ import type {
   WriteRecord
 } from "./types.ts"
 
-/** A running simulator. See {@link startSimulator}. */
+/**
+ * A running simulator. See {@link startSimulator}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Simulator {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string
@@ -69,6 +74,8 @@ export interface Simulator {
  * })
  * sim.clock.advance(300_000) // the token is now expired
  * await sim.close()
+ * @since 0.1.0
+ * @category constructors
  */
 export const startSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const core = await SimulatorCore.create(options)

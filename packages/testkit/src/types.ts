@@ -1,9 +1,17 @@
 /**
  * Public option and record types of the simulator. Kept apart from the implementation so that users can
  * import them without pulling in the server.
+ *
+ * @module
+ * @since 0.1.0
  */
 
-/** Permission an API client holds on a resource: `write` implies `read`. */
+/**
+ * Permission an API client holds on a resource: `write` implies `read`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AccessLevel = "read" | "write"
 
 /**
@@ -11,6 +19,8 @@ export type AccessLevel = "read" | "write"
  *
  * @example
  * const spec: ApiClientSpec = { key: "k", secret: "s", ttlSeconds: 300, accessGroup: { customer: "read" } }
+ * @since 0.1.0
+ * @category models
  */
 export interface ApiClientSpec {
   readonly key: string
@@ -34,6 +44,8 @@ export interface ApiClientSpec {
  *
  * @example
  * const till: TillSpec = { id: "store.server", password: "server123" }
+ * @since 0.1.0
+ * @category models
  */
 export interface TillSpec {
   readonly id: string
@@ -51,9 +63,21 @@ export const ATTRIBUTION_TYPES = [
   "STORE_EXTERNAL_ID_2"
 ] as const
 
+/**
+ * An attribution entity type: one of the values of `X-CAP-API-ATTRIBUTION-ENTITY-TYPE` that Capillary
+ * documents (`TILL`, `STORE_CODE`, ...).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AttributionType = (typeof ATTRIBUTION_TYPES)[number]
 
-/** An entity a write can be attributed to (a till or a store under one of its identifiers). */
+/**
+ * An entity a write can be attributed to (a till or a store under one of its identifiers).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EntitySpec {
   readonly type: AttributionType
   readonly code: string
@@ -64,6 +88,9 @@ export interface EntitySpec {
  * - `http-498`: HTTP 498 and body code 498 (number)
  * - `body-string`: HTTP 200 and body code `"498"` (a string)
  * - `body-number`: HTTP 200 and body code 498 (a number)
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type ExpirySignal = "http-498" | "body-string" | "body-number"
 
@@ -72,6 +99,9 @@ export type ExpirySignal = "http-498" | "body-string" | "body-number"
  * - `both`: HTTP 401/403 and the code in the body (default)
  * - `status`: HTTP 401/403 only; the body is an error envelope without a code
  * - `body`: HTTP 200 and the code in the body
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type AuthFailureSignal = "status" | "body" | "both"
 
@@ -88,6 +118,9 @@ export type AuthFailureSignal = "status" | "body" | "both"
  *
  * `no-response` and `reset` happen before processing unless `phase: "after"`, in which case the request is
  * processed (a write is recorded) and then the answer is lost: the case that exactly-once logic must survive.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Fault =
   | { readonly kind: "latency"; readonly ms: number }
@@ -109,6 +142,9 @@ export type Fault =
 /**
  * A fault rule. `path` is matched exactly against the request path without its query string (`"*"` matches
  * every path). When several rules match, the first added wins.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface FaultRule {
   readonly path: string
@@ -121,13 +157,18 @@ export interface FaultRule {
   readonly probability?: number
 }
 
-/** Options of {@link startSimulator}. Every field is optional. */
+/**
+ * Options of {@link startSimulator}. Every field is optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SimulatorOptions {
   /** TCP port; 0 (default) picks a free one. The host is always 127.0.0.1. */
   readonly port?: number
   /** `real` (default) uses `Date.now()`; `manual` starts at `startTime` and moves only via `clock.advance`. */
   readonly clock?: "real" | "manual"
-  /** Start of the manual clock in epoch ms; default {@link DEFAULT_MANUAL_EPOCH}. */
+  /** Start of the manual clock in epoch ms; default 1704067200000 (2024-01-01T00:00:00.000Z). */
   readonly startTime?: number
   /** Seed of the PRNG behind fault probabilities; default 1. */
   readonly seed?: number
@@ -154,7 +195,12 @@ export interface SimulatorOptions {
   readonly cors?: boolean
 }
 
-/** One received request, as logged in `sim.requests`. */
+/**
+ * One received request, as logged in `sim.requests`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RequestLogEntry {
   readonly method: string
   readonly path: string
@@ -172,13 +218,23 @@ export interface RequestLogEntry {
   readonly requestId: string
 }
 
-/** Who a write was attributed to. */
+/**
+ * Who a write was attributed to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Attribution {
   readonly type: AttributionType
   readonly code: string
 }
 
-/** An accepted write, as recorded in `sim.writes`. */
+/**
+ * An accepted write, as recorded in `sim.writes`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WriteRecord {
   readonly writeId: string
   readonly method: string
@@ -190,7 +246,12 @@ export interface WriteRecord {
   readonly at: number
 }
 
-/** Metadata of an issued token, as recorded in `sim.tokens`. */
+/**
+ * Metadata of an issued token, as recorded in `sim.tokens`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenRecord {
   readonly jti: string
   readonly clientKey: string
@@ -201,7 +262,12 @@ export interface TokenRecord {
   readonly token: string
 }
 
-/** Counters returned by `sim.stats()`. */
+/**
+ * Counters returned by `sim.stats()`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SimulatorStats {
   /** Token requests by the `key` they presented (valid or not). */
   readonly tokenRequests: Readonly<Record<string, number>>

@@ -7,12 +7,19 @@
  * @example
  * // vitest on Node
  * brokerContract({ test: it, createClient: createCapillaryClient, makeBroker: TokenBroker.make })
+ * @module
+ * @since 0.1.0
  */
 import assert from "node:assert/strict"
 import { SAMPLE_CLIENT } from "../defaults.ts"
 import { type Simulator, startSimulator } from "../simulator.ts"
 
-/** The part of a capauth Promise client a broker uses and the contract reads. */
+/**
+ * The part of a capauth Promise client a broker uses and the contract reads.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BrokerContractClient {
   token(): Promise<unknown>
   invalidate(token: { readonly fingerprint: string }): Promise<unknown>
@@ -20,7 +27,12 @@ export interface BrokerContractClient {
   close(): Promise<void>
 }
 
-/** A runtime's runner of the broker contract. */
+/**
+ * A runtime's runner of the broker contract.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BrokerRunner<Client extends BrokerContractClient> {
   /** Declares one test (`it` of vitest, `Deno.test`, ...). Tests must run one at a time, in order. */
   readonly test: (name: string, fn: () => Promise<void>) => void
@@ -57,7 +69,12 @@ const expectNoStore = (response: Response) => {
 const request = (method = "GET", headers: Record<string, string> = {}) =>
   new Request("http://app.local/capillary/token", { method, headers })
 
-/** Declare every broker scenario with the runner's `test`. */
+/**
+ * Declare every broker scenario with the runner's `test`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export const brokerContract = <Client extends BrokerContractClient>(runner: BrokerRunner<Client>): void => {
   const { test, createClient, makeBroker } = runner
 

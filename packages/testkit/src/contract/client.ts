@@ -21,6 +21,8 @@
  *     inspect: (value) => inspect(value, { depth: 10, showHidden: true })
  *   })
  * })
+ * @module
+ * @since 0.1.0
  */
 import assert from "node:assert/strict"
 import { basicAuthorization } from "../basic.ts"
@@ -33,7 +35,12 @@ import type { ContractAttribution } from "./wire.ts"
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
 
-/** What `token()` shows. */
+/**
+ * What `token()` shows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractTokenInfo<Secret> {
   readonly value: Secret
   readonly obtainedAt: Date
@@ -42,7 +49,12 @@ export interface ContractTokenInfo<Secret> {
   readonly claims: Readonly<Record<string, unknown>> | undefined
 }
 
-/** The part of a capauth Promise client the contract drives. */
+/**
+ * The part of a capauth Promise client the contract drives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractPromiseClient<Secret> {
   fetch(
     input: string | URL | Request,
@@ -63,14 +75,24 @@ export interface ContractPromiseClient<Secret> {
   close(): Promise<void>
 }
 
-/** The process environment as the runtime reads and writes it (`process.env`, `Deno.env`). */
+/**
+ * The process environment as the runtime reads and writes it (`process.env`, `Deno.env`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractEnv {
   get(name: string): string | undefined
   /** Sets `name`, or unsets it for `undefined`. */
   set(name: string, value: string | undefined): void
 }
 
-/** A runtime's runner of the client contract. */
+/**
+ * A runtime's runner of the client contract.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ClientRunner<Options, Secret> {
   /** Declares one test (`it` of vitest, `Deno.test`, ...). Tests must run one at a time, in order. */
   readonly test: (name: string, fn: () => Promise<void>) => void
@@ -144,6 +166,9 @@ const assertTagged = (error: unknown, fields: Record<string, unknown>) => {
 /**
  * Declares the client contract's tests with `runner.test`, in order; the last one checks every error collected
  * by the others, so run them all (no filtering) for that one to mean something.
+ *
+ * @since 0.1.0
+ * @category testing
  */
 export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Secret>): void => {
   const { env, inspect, reveal } = runner

@@ -11,11 +11,27 @@
  * - `brokerContract`: a token broker (envelope, statuses, no-store, compare-and-invalidate by fingerprint).
  *
  * @example
- * // Node (vitest)
- * import { serveNode, wireContract } from "@capauth/testkit/contract"
+ * Node with vitest. `createCapillaryClient` is `@capauth/node`'s (`import { createCapillaryClient } from
+ * "@capauth/node"`); it is declared here because the testkit does not depend on `@capauth/node`.
+ *
+ * ```ts
+ * import { inspect } from "node:util"
+ * import { type ContractClient, serveNode, wireContract } from "@capauth/testkit/contract"
+ * import { describe, it } from "vitest"
+ *
+ * declare const createCapillaryClient: (options: { readonly baseUrl: string }) => ContractClient
+ *
  * describe("wire contract", () => {
- *   wireContract({ test: it, serve: serveNode, createClient: createCapillaryClient, inspect: (v) => inspect(v) })
+ *   wireContract({
+ *     test: (name, fn) => void it(name, fn),
+ *     serve: serveNode,
+ *     createClient: createCapillaryClient,
+ *     inspect: (value) => inspect(value, { depth: 10 })
+ *   })
  * })
+ * ```
+ * @module
+ * @since 0.1.0
  */
 export { type BrokerContractClient, type BrokerRunner, brokerContract } from "./broker.ts"
 export {

@@ -2,6 +2,9 @@
  * Serves a web-standard handler (`Request -> Response`) on 127.0.0.1 with node:http, for running the contract
  * suites under Node: the request (body read whole) becomes a web `Request` whose `signal` aborts when the
  * client goes away; the `Response` is streamed back chunk by chunk, as the handler produces it.
+ *
+ * @module
+ * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
@@ -58,6 +61,9 @@ const writeResponse = async (res: ServerResponse, response: Response): Promise<v
 /**
  * Serves `handler` on 127.0.0.1 (any port) with node:http. `close()` stops listening and drops every
  * connection.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const serveNode = (handler: WebHandler): Promise<ContractServer> => {
   let origin = `http://${HOST}`

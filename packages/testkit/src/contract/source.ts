@@ -18,6 +18,8 @@
  *   isTransient: (e) => isAuthError(e) && isTransient(e),
  *   inspect: (value) => inspect(value, { depth: 10 })
  * })
+ * @module
+ * @since 0.1.0
  */
 import assert from "node:assert/strict"
 import { SAMPLE_CLIENT } from "../defaults.ts"
@@ -28,7 +30,12 @@ import type { RedactedFunctions } from "./store.ts"
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
 
-/** What a source's fetch hands back (core's `IssuedToken`). */
+/**
+ * What a source's fetch hands back (core's `IssuedToken`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractIssuedToken<Value> {
   readonly value: Value
   /** Local clock (ms) just before the request that produced this token was sent. */
@@ -36,13 +43,23 @@ export interface ContractIssuedToken<Value> {
   readonly ttlSeconds: number
 }
 
-/** A `TokenSource` with a Promise `fetch`; a failure rejects with the typed error. */
+/**
+ * A `TokenSource` with a Promise `fetch`; a failure rejects with the typed error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractTokenSource<Value> {
   readonly id: string
   readonly fetch: () => Promise<ContractIssuedToken<Value>>
 }
 
-/** Where and as whom a source under test asks. */
+/**
+ * Where and as whom a source under test asks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SourceTarget {
   /** The simulator's origin (`http://127.0.0.1:PORT`). */
   readonly url: string
@@ -52,7 +69,12 @@ export interface SourceTarget {
   readonly timeoutMillis: number
 }
 
-/** A runner of the source contract. */
+/**
+ * A runner of the source contract.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SourceRunner<Value> {
   /** Declares one test (`it` of vitest, `Deno.test`, ...). Tests must run one at a time, in order. */
   readonly test: (name: string, fn: () => Promise<void>) => void
@@ -87,6 +109,9 @@ type Tagged = Error & {
 /**
  * Declares the source contract's tests with `runner.test`, in order; the last one checks every error collected
  * by the others, so run them all (no filtering) for that one to mean something.
+ *
+ * @since 0.1.0
+ * @category testing
  */
 export const sourceContract = <Value>(runner: SourceRunner<Value>): void => {
   const { redacted, isTransient, inspect } = runner

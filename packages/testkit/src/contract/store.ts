@@ -24,13 +24,20 @@
  *   })
  * })
  * // A persistent store adds `reopen` (another instance over the same backing), and may add `corrupt`, `broken`.
+ * @module
+ * @since 0.1.0
  */
 import assert from "node:assert/strict"
 
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
 
-/** A token as a store holds it: the fields of `AccessToken` of `@capauth/core`, its value opaque (`Redacted`). */
+/**
+ * A token as a store holds it: the fields of `AccessToken` of `@capauth/core`, its value opaque (`Redacted`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreToken<Value> {
   readonly value: Value
   readonly obtainedAt: number
@@ -41,7 +48,12 @@ export interface StoreToken<Value> {
   readonly claims: Readonly<Record<string, unknown>> | undefined
 }
 
-/** The `TokenStore` port with Promises: `get` resolves `undefined` for an absent entry; failures reject. */
+/**
+ * The `TokenStore` port with Promises: `get` resolves `undefined` for an absent entry; failures reject.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractTokenStore<Value> {
   readonly get: (key: string) => Promise<StoreToken<Value> | undefined>
   readonly set: (key: string, token: StoreToken<Value>) => Promise<void>
@@ -49,21 +61,36 @@ export interface ContractTokenStore<Value> {
   readonly remove: (key: string, value: Value) => Promise<void>
 }
 
-/** The runtime's `Redacted` (pass `Redacted` of `effect/Redacted` as is). */
+/**
+ * The runtime's `Redacted` (pass `Redacted` of `effect/Redacted` as is).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RedactedFunctions<Value> {
   readonly make: (value: string) => Value
   readonly value: (redacted: Value) => string
   readonly isRedacted: (u: unknown) => boolean
 }
 
-/** One store under test, over a backing of its own (a fresh file, KV database, map). */
+/**
+ * One store under test, over a backing of its own (a fresh file, KV database, map).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreUnderTest<Value> {
   readonly store: ContractTokenStore<Value>
   /** Releases the backing (handles, temp files, whatever `reopen` opened). Called once, when the test ends. */
   readonly close?: (() => Promise<void>) | undefined
 }
 
-/** A runner of the store contract. `Sut` is what `makeStore` gives, handed back to the hooks. */
+/**
+ * A runner of the store contract. `Sut` is what `makeStore` gives, handed back to the hooks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreRunner<Value, Sut extends StoreUnderTest<Value> = StoreUnderTest<Value>> {
   /** Declares one test (`it` of vitest, `Deno.test`, ...). Tests must run one at a time, in order. */
   readonly test: (name: string, fn: () => Promise<void>) => void
@@ -142,7 +169,12 @@ const KEYS = [
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** Declares the store contract's tests with `runner.test`, in order. */
+/**
+ * Declares the store contract's tests with `runner.test`, in order.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export const storeContract = <Value, Sut extends StoreUnderTest<Value>>(
   runner: StoreRunner<Value, Sut>
 ): void => {

@@ -15,6 +15,8 @@
  * describe("wire contract", () => {
  *   wireContract({ test: it, serve: serveNode, createClient: createCapillaryClient, inspect: (v) => inspect(v) })
  * })
+ * @module
+ * @since 0.1.0
  */
 import assert from "node:assert/strict"
 import { basicAuthorization } from "../basic.ts"
@@ -25,10 +27,20 @@ import { type Simulator, startSimulator } from "../simulator.ts"
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
 
-/** A web-standard handler, as `Deno.serve` and the Node adapter (`serveNode`) take it. */
+/**
+ * A web-standard handler, as `Deno.serve` and the Node adapter (`serveNode`) take it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WebHandler = (request: Request) => Response | Promise<Response>
 
-/** A handler served on 127.0.0.1. */
+/**
+ * A handler served on 127.0.0.1.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string
@@ -36,13 +48,23 @@ export interface ContractServer {
   close(): Promise<void>
 }
 
-/** A per-request attribution, as the client takes it. */
+/**
+ * A per-request attribution, as the client takes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractAttribution {
   readonly type?: "TILL" | "STORE_CODE" | undefined
   readonly code: string
 }
 
-/** The part of a capauth Promise client the contract drives. */
+/**
+ * The part of a capauth Promise client the contract drives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ContractClient {
   fetch(
     input: string | URL | Request,
@@ -54,7 +76,12 @@ export interface ContractClient {
   close(): Promise<void>
 }
 
-/** A runtime's runner of the wire contract. */
+/**
+ * A runtime's runner of the wire contract.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WireRunner<Options> {
   /** Declares one test (`it` of vitest, `Deno.test`, ...). Tests must run one at a time, in order. */
   readonly test: (name: string, fn: () => Promise<void>) => void
@@ -218,6 +245,9 @@ const bytesOf = async (response: Response) => new Uint8Array(await response.arra
 /**
  * Declares the wire contract's tests with `runner.test`, in order; the last one checks every error collected
  * by the others, so run them all (no filtering) for that one to mean something.
+ *
+ * @since 0.1.0
+ * @category testing
  */
 export const wireContract = <Options>(runner: WireRunner<Options>): void => {
   const { inspect } = runner
