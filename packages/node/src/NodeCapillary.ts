@@ -1,6 +1,7 @@
 /**
  * Layers wiring `@capauth/core` to Node: token requests over undici (`NodeHttpClient.layerUndici` of
- * `@effect/platform-node`, the fastest Effect HTTP client on Node), config from the environment.
+ * `@effect/platform-node`, the fastest Effect HTTP client on Node; on Bun, its own `fetch`), config from the
+ * environment.
  *
  * @example
  * ```ts
@@ -21,12 +22,15 @@ import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 
 /**
- * The HTTP client capauth uses on Node: undici, with a dispatcher owned (and closed) by the layer.
+ * The HTTP client capauth uses on Node: undici, with a dispatcher owned (and closed) by the layer. On Bun
+ * (`process.versions.bun` set), whose built-in `undici` module has an `Agent` that cannot send (no `request`, no
+ * `destroy`), Bun's own `fetch` (`NodeHttpClient.layerFetch`, as on Deno) instead.
  *
  * @since 0.1.0
  * @category layers
  */
-export const httpLayer: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+export const httpLayer: Layer.Layer<HttpClient.HttpClient> =
+  typeof process.versions.bun === "string" ? NodeHttpClient.layerFetch : NodeHttpClient.layerUndici
 
 /**
  * Read a `CAPILLARY_*` variable from `process.env` (the Promise facade's source, read at construction).

@@ -1,5 +1,6 @@
 import { CapillaryClient, TokenManager } from "@capauth/core"
 import { SAMPLE_CLIENT, type Simulator, startSimulator } from "@capauth/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -110,4 +111,11 @@ describe("NodeCapillary layers", () => {
       expect(sim.stats().tokenRequestsTotal).toBe(before)
     })
   )
+
+  // Every test here passes over fetch too, so only this catches the Bun switch misfiring on Node.
+  // Bun itself (fetch) is covered by the `bun` consumer fixture: `bash tooling/scripts/consumers.sh bun`.
+  it("httpLayer is undici on Node (Bun's own fetch only when process.versions.bun is set)", () => {
+    expect(process.versions.bun).toBeUndefined()
+    expect(NodeCapillary.httpLayer).toBe(NodeHttpClient.layerUndici)
+  })
 })
