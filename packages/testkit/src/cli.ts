@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util"
 import { SAMPLE_CUSTOMER } from "./customer-store.ts"
-import { SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
+import { SAMPLE_CAPTURE_CLIENT, SAMPLE_CAPTURE_USER, SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
 import { startSimulator } from "./simulator.ts"
 import type { ExpirySignal } from "./types.ts"
 
-const HELP = `capauth-sim: a Capillary auth + API simulator on 127.0.0.1
+const HELP = `capauth-sim: a Capillary (and Capture) auth + API simulator on 127.0.0.1
 
 Usage: capauth-sim [options]
 
@@ -12,10 +12,38 @@ Usage: capauth-sim [options]
   --clock real|manual         token clock (default real; manual never moves in the CLI)
   --seed N                    seed of fault randomness (default 1)
   --expiry-signal MODE        http-498 | body-string | body-number (default http-498)
+  --capture                   also print the Capture base URL, sample client and user, and curl examples
   --help                      show this help
 
+Capture (Janrain) is always served too, under /capture on the same port.
 The host is always 127.0.0.1. Stop with Ctrl-C (SIGINT) or SIGTERM.
 `
+
+/** The Capture part of the banner: base URL, sample client and user, curl examples. */
+const captureBanner = (captureUrl: string, detailed: boolean): string[] => {
+  if (!detailed)
+    return [`Capture        base URL: ${captureUrl}   (--capture: its sample client, user and curl examples)`]
+  const { clientId, clientSecret } = SAMPLE_CAPTURE_CLIENT
+  const basic = `Basic ${btoa(`${clientId}:${clientSecret}`)}`
+  const user = SAMPLE_CAPTURE_USER
+  const redirect = "https://app.example.com/callback"
+  return [
+    `Capture        base URL: ${captureUrl}   (form-encoded POST to ${captureUrl}/<operation>)`,
+    `Capture client client_id: ${clientId}   client_secret: ${clientSecret}   header: ${basic}`,
+    `Capture user   type_name: ${user.typeName ?? "user"}   uuid: ${user.uuid}   id: ${user.id}`,
+    "",
+    "Count users (client auth: Basic; or client_id/client_secret params; or Date + Authorization: Signature):",
+    `  curl -s ${captureUrl}/entity.count -u '${clientId}:${clientSecret}' -d type_name=user`,
+    "Get an authorization code (lifetime 30 s), exchange it, read the user with the access token:",
+    `  curl -s ${captureUrl}/access/getAuthorizationCode -u '${clientId}:${clientSecret}' \\`,
+    `    -d type_name=user -d uuid=${user.uuid} -d redirect_uri=${redirect}`,
+    `  curl -s ${captureUrl}/oauth/token -u '${clientId}:${clientSecret}' \\`,
+    `    -d grant_type=authorization_code -d code=$CODE -d redirect_uri=${redirect}`,
+    `  curl -s -X POST ${captureUrl}/entity -H "Authorization: OAuth $ACCESS_TOKEN"`,
+    "Rotate the refresh token (each one works once):",
+    `  curl -s ${captureUrl}/oauth/token -u '${clientId}:${clientSecret}' -d grant_type=refresh_token -d refresh_token=$REFRESH_TOKEN`
+  ]
+}
 
 const EXPIRY: readonly ExpirySignal[] = ["http-498", "body-string", "body-number"]
 
@@ -43,6 +71,7 @@ export const main = async (argv: readonly string[]): Promise<void> => {
         clock: { type: "string" },
         seed: { type: "string" },
         "expiry-signal": { type: "string" },
+        capture: { type: "boolean" },
         help: { type: "boolean", short: "h" }
       },
       strict: true
@@ -84,6 +113,8 @@ export const main = async (argv: readonly string[]): Promise<void> => {
       "    -H 'Accept: application/json' -H \"X-CAP-API-OAUTH-TOKEN: $TOKEN\"",
       "Or with Basic auth:",
       `  curl -s '${sim.url}/v1.1/customer/get?format=json&mobile=${SAMPLE_CUSTOMER.mobile}' -H 'Authorization: ${basic}'`,
+      "",
+      ...captureBanner(sim.captureUrl, values.capture === true),
       "",
       "Ctrl-C to stop.",
       ""

@@ -1,5 +1,7 @@
 import { resolveAttribution } from "./attribution.ts"
 import { authenticate } from "./auth.ts"
+import { CAPTURE_PREFIX, CaptureService } from "./capture.ts"
+import type { CaptureControls } from "./capture-types.ts"
 import { makeClock, type SimClock } from "./clock.ts"
 import type { RouteContext, SimContext } from "./context.ts"
 import { CustomerStore } from "./customer-store.ts"
@@ -33,6 +35,10 @@ import type {
  * @category constants
  */
 export const TOKEN_PATH = "/v3/oauth/token/generate"
+
+/** Whether `path` is a Capture operation (`/capture/...`). */
+const isCapturePath = (path: string): boolean => path.startsWith(`${CAPTURE_PREFIX}/`)
+
 /** Path where the simulator (not Capillary) publishes its signing key. */
 const JWKS_PATH = "/.well-known/jwks.json"
 
@@ -77,6 +83,7 @@ export class SimulatorCore implements SimContext {
   readonly clock: SimClock
   readonly faults: FaultController
   readonly customers = new CustomerStore()
+  private readonly captureService: CaptureService
   /** Requests received, oldest first. */
   readonly requests: RequestLogEntry[] = []
   /** Accepted writes, oldest first. */
@@ -116,6 +123,7 @@ export class SimulatorCore implements SimContext {
     this.requireJsonContentType = options.requireJsonContentType ?? true
     this.cors = options.cors ?? true
     this.maxLog = options.maxLogEntries ?? 100_000
+    this.captureService = new CaptureService(this.clock, options.capture, this.maxLog)
   }
 
   /** Creates a simulator core with a freshly generated RS256 key pair. */
@@ -124,7 +132,13 @@ export class SimulatorCore implements SimContext {
     const probe = new Registry([])
     for (const c of options.clients ?? []) probe.addClient(c)
     for (const t of options.tills ?? []) probe.addTill(t)
+    new CaptureService(makeClock("manual", 0), options.capture) // throws on invalid Capture clients or users
     return new SimulatorCore(await TokenSigner.create(options.sharedKey ?? false), options)
+  }
+
+  /** The Capture simulator served under `/capture`: its logs, counters and helpers. */
+  get capture(): CaptureControls {
+    return this.captureService
   }
 
   /** The RS256 public key as a JWKS (also served at `/.well-known/jwks.json`). */
@@ -205,6 +219,7 @@ export class SimulatorCore implements SimContext {
     this.apiCounts = new Map()
     this.faults.clear()
     this.customers.reset()
+    this.captureService.reset()
     this.expirySignal = this.options.expirySignal ?? "http-498"
     this.authFailureSignal = this.options.authFailureSignal ?? "both"
   }
@@ -281,8 +296,9 @@ export class SimulatorCore implements SimContext {
     }
 
     const fault = method === "OPTIONS" ? undefined : this.faults.pick(method, path)
-    const outcome = await this.applyFault(fault, familyOf(path), () =>
-      this.route(method, path, query, req, parsed)
+    const capture = isCapturePath(path)
+    const outcome = await this.applyFault(fault, capture ? "capture" : familyOf(path), () =>
+      this.route(method, path, query, req, parsed, requestId)
     )
 
     if (outcome.kind === "reply") {
@@ -306,7 +322,7 @@ export class SimulatorCore implements SimContext {
       query,
       status,
       headers: req.headers,
-      ...(req.body === "" ? {} : { body: this.loggedBody(path, req.body, parsed) }),
+      ...(req.body === "" ? {} : { body: this.loggedBody(path, req.body, parsed, capture) }),
       ...(fault ? { fault: fault.kind } : {}),
       at,
       requestId
@@ -314,15 +330,27 @@ export class SimulatorCore implements SimContext {
     return outcome
   }
 
-  private loggedBody(path: string, raw: string, parsed: Parsed): unknown {
+  private loggedBody(path: string, raw: string, parsed: Parsed, capture: boolean): unknown {
+    // Capture bodies are forms carrying client_secret: log the fields, the secret redacted.
+    if (capture && !parsed.ok) {
+      const fields: Record<string, string> = {}
+      for (const [k, v] of new URLSearchParams(raw)) fields[k] = k === "client_secret" ? "[redacted]" : v
+      return fields
+    }
     if (parsed.ok) return redact(parsed.value)
     if (path === TOKEN_PATH) return "[unparseable token request body redacted]"
     return raw.length > MAX_BODY_LOG ? `${raw.slice(0, MAX_BODY_LOG)}...` : raw
   }
 
+  /** The error body of a fault: the path family's envelope, or Capture's for Capture paths. */
+  private faultBody(family: Family | "capture", code: number, message: string | undefined, status: number) {
+    if (family === "capture") return this.captureService.faultBody(code, message)
+    return errorBody(family, code, message ?? FAULT_MESSAGES[code] ?? `Simulated HTTP ${status}`)
+  }
+
   private async applyFault(
     fault: Fault | undefined,
-    family: Family,
+    family: Family | "capture",
     serve: () => Promise<SimReply>
   ): Promise<SimOutcome> {
     if (fault === undefined) return { kind: "reply", reply: await serve() }
@@ -332,10 +360,9 @@ export class SimulatorCore implements SimContext {
         return { kind: "reply", reply: await serve() }
       case "status": {
         const code = fault.errorCode ?? fault.status
-        const message = fault.message ?? FAULT_MESSAGES[code] ?? `Simulated HTTP ${fault.status}`
         const body =
           fault.body === undefined
-            ? JSON.stringify(errorBody(family, code, message))
+            ? JSON.stringify(this.faultBody(family, code, fault.message, fault.status))
             : typeof fault.body === "string"
               ? fault.body
               : JSON.stringify(fault.body)
@@ -345,9 +372,16 @@ export class SimulatorCore implements SimContext {
       case "rate-limit":
         return {
           kind: "reply",
-          reply: json(429, errorBody(family, 429, "Too many requests"), {
-            "retry-after": String(fault.retryAfterSeconds)
-          })
+          // Capture's own signal for too many calls is code 510 api_limit_error.
+          reply: json(
+            429,
+            family === "capture"
+              ? this.captureService.faultBody(510, undefined)
+              : errorBody(family, 429, "Too many requests"),
+            {
+              "retry-after": String(fault.retryAfterSeconds)
+            }
+          )
         }
       case "reset":
       case "no-response":
@@ -378,7 +412,8 @@ export class SimulatorCore implements SimContext {
     path: string,
     query: string,
     req: SimRequest,
-    parsed: Parsed
+    parsed: Parsed,
+    requestId: string
   ): Promise<SimReply> {
     const family = familyOf(path)
     if (method === "OPTIONS" && this.cors) {
@@ -391,6 +426,16 @@ export class SimulatorCore implements SimContext {
         },
         body: ""
       }
+    }
+    if (isCapturePath(path)) {
+      return this.captureService.handle({
+        method,
+        endpoint: path.slice(CAPTURE_PREFIX.length),
+        query,
+        headers: req.headers,
+        body: req.body,
+        requestId
+      })
     }
     if (path === TOKEN_PATH) {
       if (method !== "POST") return json(405, errorBody(family, 405, "Method not allowed"))

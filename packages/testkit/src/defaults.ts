@@ -42,7 +42,12 @@ export const DEFAULT_ENTITIES: readonly EntitySpec[] = [
   { type: "STORE_EXTERNAL_ID_2", code: "ext2-1" }
 ]
 
-/** The Capture client registered when `capture.clients` is not given (feature `owner`). Printed by the CLI. */
+/**
+ * The Capture client registered when `capture.clients` is not given (feature `owner`). Printed by the CLI.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_CAPTURE_CLIENT: CaptureClientSpec = {
   clientId: "sample-capture-client",
   clientSecret: "sample-capture-secret",
@@ -50,7 +55,12 @@ export const SAMPLE_CAPTURE_CLIENT: CaptureClientSpec = {
   accessTokenTtlSeconds: 3600
 }
 
-/** The Capture user registered when `capture.users` is not given: entity type `user`, id 1. */
+/**
+ * The Capture user registered when `capture.users` is not given: entity type `user`, id 1.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_CAPTURE_USER: CaptureUserSpec = {
   uuid: "5a1e0c1a-7c3f-4d2b-9f5e-0b8d6c4a2e10",
   id: 1,

@@ -9,6 +9,9 @@
  *   with no node:http (for `Deno.serve`, Bun, workers).
  * - **Scenarios**: the sample client, till and customer every simulator starts with, and
  *   {@link basicAuthorization}, the documented Basic header computed independently of any client.
+ * - **Capture**: served by the same simulator under {@link CAPTURE_PREFIX} (`sim.captureUrl`); its options
+ *   ({@link CaptureOptions} and the client and user specs), the controls at `sim.capture` and their records,
+ *   and the sample Capture client and user.
  * - **Clock**: {@link SimClock}, the clock at `sim.clock` (`clock: "manual"` to move time by hand).
  * - **CLI**: the `capauth-sim` bin (`bin/capauth-sim.js` -> `src/cli.ts`) serves the same simulator with the
  *   sample scenario; it needs nothing beyond the names above.
@@ -31,12 +34,27 @@
 
 // Scenarios
 export { basicAuthorization } from "./basic.ts"
+// Capture
+export { CAPTURE_PREFIX } from "./capture.ts"
+export type {
+  CaptureAuthMode,
+  CaptureClientFeature,
+  CaptureClientSpec,
+  CaptureControls,
+  CaptureErrorStyle,
+  CaptureOptions,
+  CaptureRequestLogEntry,
+  CaptureStats,
+  CaptureTokenRecord,
+  CaptureUserSpec,
+  CaptureWriteRecord
+} from "./capture-types.ts"
 // Clock
 export type { SimClock } from "./clock.ts"
 // Server
 export { SimulatorCore, TOKEN_PATH } from "./core.ts"
 export { type Customer, SAMPLE_CUSTOMER } from "./customer-store.ts"
-export { SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
+export { SAMPLE_CAPTURE_CLIENT, SAMPLE_CAPTURE_USER, SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
 export { type Simulator, startSimulator } from "./simulator.ts"
 export type {
   AccessLevel,

@@ -1,3 +1,5 @@
+import { CAPTURE_PREFIX } from "./capture.ts"
+import type { CaptureControls } from "./capture-types.ts"
 import type { SimClock } from "./clock.ts"
 import { SimulatorCore } from "./core.ts"
 import type { FaultController } from "./faults.ts"
@@ -26,6 +28,10 @@ export interface Simulator {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string
   readonly port: number
+  /** The Capture base URL, `${url}/capture`: operations are `${captureUrl}/oauth/token`, `/entity`, ... */
+  readonly captureUrl: string
+  /** The Capture simulator: its logs, counters and helpers (expire, revoke, users, clients). */
+  readonly capture: CaptureControls
   /** Governs token `iat`/`exp` and expiry. `advance`/`set` throw on a real clock. */
   readonly clock: SimClock
   /** Fault rules: `add({ path, fault, times?, probability?, method? })`, `remove(id)`, `clear()`, `list()`. */
@@ -56,7 +62,10 @@ export interface Simulator {
   setExpirySignal(mode: ExpirySignal): void
   setAuthFailureSignal(mode: AuthFailureSignal): void
   stats(): SimulatorStats
-  /** Clears counters, logs, writes and faults; keeps clients, tills, keys and token states. */
+  /**
+   * Clears counters, logs, writes and faults (Capture's too); restores customers, Capture users and signal
+   * modes; keeps clients, tills, keys and token states.
+   */
   reset(): void
   /** Stops the server, dropping every connection (including held ones). */
   close(): Promise<void>
@@ -83,6 +92,8 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   return {
     url: server.url,
     port: server.port,
+    captureUrl: server.url + CAPTURE_PREFIX,
+    capture: core.capture,
     clock: core.clock,
     faults: core.faults,
     requests: core.requests,

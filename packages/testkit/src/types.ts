@@ -5,6 +5,7 @@
  * @module
  * @since 0.1.0
  */
+import type { CaptureOptions } from "./capture-types.ts"
 
 /**
  * Permission an API client holds on a resource: `write` implies `read`.
@@ -193,6 +194,11 @@ export interface SimulatorOptions {
   readonly maxLogEntries?: number
   /** Answer CORS preflights and add `Access-Control-Allow-Origin: *` (for browser tests). Default true. */
   readonly cors?: boolean
+  /**
+   * The Capture simulator, always served under `/capture` (a client's base URL is `${sim.url}/capture`).
+   * Default: the sample client and user ({@link SAMPLE_CAPTURE_CLIENT}, {@link SAMPLE_CAPTURE_USER}).
+   */
+  readonly capture?: CaptureOptions
 }
 
 /**

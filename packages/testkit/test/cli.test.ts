@@ -66,6 +66,33 @@ describe("capauth-sim CLI", () => {
     expect(await done).toBe(0)
   })
 
+  it("always serves Capture under /capture; --capture prints its base URL, sample client and curl lines", async () => {
+    const plain = await run(["--port", "0"], BANNER)
+    child = plain.child
+    expect(plain.out()).toMatch(/Capture\s+base URL: http:\/\/127\.0\.0\.1:\d+\/capture/)
+    expect(plain.out()).not.toContain("sample-capture-secret")
+    const done = exited(child)
+    child.kill("SIGTERM")
+    expect(await done).toBe(0)
+
+    const started = await run(["--port", "0", "--capture"], BANNER)
+    child = started.child
+    const url = started.match[1]!
+    expect(started.out()).toContain(`base URL: ${url}/capture`)
+    expect(started.out()).toContain("client_id: sample-capture-client")
+    expect(started.out()).toContain("client_secret: sample-capture-secret")
+    expect(started.out()).toContain(`${url}/capture/oauth/token`)
+    const res = await fetch(`${url}/capture/entity.count`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from("sample-capture-client:sample-capture-secret").toString("base64")}`
+      },
+      body: "type_name=user"
+    })
+    expect(await res.json()).toEqual({ stat: "ok", total_count: 1 })
+  })
+
   it("prints help, and refuses another host", async () => {
     const help = await run(["--help"], /Usage: capauth-sim/)
     expect(await exited(help.child)).toBe(0)
