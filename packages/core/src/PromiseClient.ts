@@ -200,6 +200,15 @@ const isOneShot = (body: unknown): boolean =>
     Symbol.asyncIterator in body ||
     typeof (body as { pipe?: unknown }).pipe === "function")
 
+/**
+ * Cancel a body that will never be read, without waiting for the cancel to settle. A fetch may hand back one
+ * branch of a `tee()`d body (Next.js memoizes GET responses that way and keeps the other branch): cancelling one
+ * branch settles only once the other is cancelled or read to the end, which may be never.
+ */
+const release = (response: Response): void => {
+  response.body?.cancel().catch(() => undefined)
+}
+
 /** Statuses whose responses carry no body (a `Response` cannot be built with one). */
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
@@ -479,8 +488,8 @@ export const make = (
         streamBody
       })
       if (hop._tag === "Return") return response
-      // Followed or refused, this answer's body is never read: release it.
-      await response.body?.cancel().catch(() => undefined)
+      // Followed or refused, this answer's body is never read: release it, without waiting (see `release`).
+      release(response)
       const requestId = response.headers.get(AuthHeaders.names.requestId) ?? undefined
       if (hop._tag === "Refuse") throw redirectRefused(response.status, requestId, hop.message)
       if (mode === "error")
@@ -565,7 +574,7 @@ export const make = (
         replays
       })
       if (next === "Settle") return settle(attempt, replays > 0)
-      await attempt.response.body?.cancel().catch(() => undefined)
+      release(attempt.response)
       await run(auth.invalidate(attempt.authorized)) // only that token: a fresher one stays
       if (next === "InvalidateAndSettle") return settle(attempt, replays > 0)
       attempt = await send(await authorize(auth, choice, signal))
