@@ -1,8 +1,10 @@
 /**
  * A minimal ambient `Deno` for the docs build (TypeDoc and the JSDoc examples checker), which compile
- * `@capauth/deno` with `tsc` next to DOM-typed packages. Deno's own declarations (`deno types`) redeclare the web
- * globals and clash with lib.dom, so only what `packages/deno/src` and its examples use is declared here, with
- * Deno 2's signatures. `deno check` (the package's own typecheck) uses the real ones.
+ * `@capauth/deno` with `tsc` next to DOM-typed packages, and for the package's npm build
+ * (`packages/deno/tsconfig.build.json`: `tsc` emits dist/ against core's built dist). Deno's own declarations
+ * (`deno types`) redeclare the web globals and clash with lib.dom, so only what `packages/deno/src` and its examples
+ * use is declared here, with Deno 2's signatures. `deno check` (the package's own typecheck) uses the real ones;
+ * the emitted .d.ts only name these types (`Deno.Kv`, `Deno.KvKey`), which a Deno user's own Deno types supply.
  */
 declare namespace Deno {
   /** `Deno.env`: reads need `--allow-env`. */

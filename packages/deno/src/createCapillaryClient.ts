@@ -23,6 +23,10 @@
  */
 import type { CapillaryConfig } from "@capauth/core"
 import * as PromiseClient from "@capauth/core/PromiseClient"
+// ky is an optional peer of @capauth/core that PromiseClient imports. Deno installs an optional peer only when a
+// package above it depends on it: this import is what makes ky a dependency of the JSR package (npm users get it
+// from package.json). Without it a JSR install fails at start with "Could not find package 'ky'".
+import "ky"
 import * as DenoCapillary from "./DenoCapillary.ts"
 
 export type { CapillaryPromiseClient, CapRequestInit, TokenInfo } from "@capauth/core/PromiseClient"

@@ -13,13 +13,7 @@
  * @module
  * @since 0.1.0
  */
-export {
-  type CapillaryClientOptions,
-  type CapillaryPromiseClient,
-  type CapRequestInit,
-  createCapillaryClient,
-  type TokenInfo
-} from "./createCapillaryClient.ts"
+
 // The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
 export {
   AccessDenied,
@@ -34,6 +28,13 @@ export {
   TokenRejected,
   TransportError
 } from "@capauth/core/AuthError"
+export {
+  type CapillaryClientOptions,
+  type CapillaryPromiseClient,
+  type CapRequestInit,
+  createCapillaryClient,
+  type TokenInfo
+} from "./createCapillaryClient.ts"
 export * as DenoCapillary from "./DenoCapillary.ts"
 export * as DenoKvTokenStore from "./DenoKvTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"

@@ -66,7 +66,12 @@ describe("FileTokenStore", () => {
     await fs.mkdir(nodePath.dirname(file), { recursive: true })
     const child = spawn(
       process.execPath,
-      ["--conditions=@capauth/source", "--import", "tsx", nodePath.join(here, "fixtures", "file-store-writer.ts")],
+      [
+        "--conditions=@capauth/source",
+        "--import",
+        "tsx",
+        nodePath.join(here, "fixtures", "file-store-writer.ts")
+      ],
       {
         env: { ...process.env, STORE_PATH: file },
         stdio: ["ignore", "pipe", "inherit"]

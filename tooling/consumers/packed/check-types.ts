@@ -1,5 +1,10 @@
 // The packed .d.ts files, type-checked the way a TypeScript user compiles against them (module nodenext).
-import { type CapillaryPromiseClient, createCapillaryClient, InvalidCredentials, TokenBroker } from "@capauth/node"
+import {
+  type CapillaryPromiseClient,
+  createCapillaryClient,
+  InvalidCredentials,
+  TokenBroker
+} from "@capauth/node"
 import { type Simulator, startSimulator } from "@capauth/testkit"
 
 export const start = async (): Promise<[Simulator, CapillaryPromiseClient]> => {

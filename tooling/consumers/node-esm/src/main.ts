@@ -15,7 +15,10 @@ try {
   if (b.response === undefined) throw new Error("ky: no envelope")
   const tokenRequests = sim.stats().tokenRequestsTotal
   if (tokenRequests !== 1) throw new Error(`expected 1 token request, got ${tokenRequests}`)
-  const wrong = createCapillaryClient({ baseUrl: sim.url, credentials: { key: SAMPLE_CLIENT.key, secret: "wrong" } })
+  const wrong = createCapillaryClient({
+    baseUrl: sim.url,
+    credentials: { key: SAMPLE_CLIENT.key, secret: "wrong" }
+  })
   const error = await wrong.fetch(path).catch((e: unknown) => e)
   await wrong.close()
   if (!(error instanceof InvalidCredentials)) throw new Error("expected a typed InvalidCredentials")
