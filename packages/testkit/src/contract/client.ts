@@ -30,6 +30,7 @@ import { SAMPLE_CLIENT, SAMPLE_TILL } from "../defaults.ts"
 import { md5hex } from "../registry.ts"
 import { type Simulator, startSimulator } from "../simulator.ts"
 import type { ExpirySignal, SimulatorOptions } from "../types.ts"
+import { collector, type Tagged } from "./collect.ts"
 import type { ContractAttribution } from "./wire.ts"
 
 // ---------------------------------------------------------------------------------------------------------
@@ -134,14 +135,6 @@ const V11_GET = "/v1.1/customer/get?format=json&mobile=919876543210"
 const credentials = { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
 const tillPassword = SAMPLE_TILL.password ?? ""
 
-type Tagged = Error & {
-  readonly _tag?: string
-  readonly field?: string
-  readonly status?: number
-  readonly requestId?: string
-  readonly excerpt?: string
-}
-
 const addBody = (mobile: string) => JSON.stringify({ root: { customer: [{ mobile, firstname: "Ada" }] } })
 const postAdd = (mobile: string): RequestInit => ({
   method: "POST",
@@ -175,30 +168,7 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
   /** Every token value the simulators issued (added as they close). */
   const tokensUsed = new Set<string>()
   /** Every rejection and throw in the suite, checked by the last test. */
-  const collected: Array<{ readonly where: string; readonly error: unknown }> = []
-
-  const rejection = async (where: string, promise: PromiseLike<unknown>): Promise<Tagged> => {
-    let error: unknown
-    try {
-      await promise
-    } catch (e) {
-      error = e
-    }
-    if (error === undefined) throw new Error(`${where}: expected a rejection, got a value`)
-    collected.push({ where, error })
-    return error as Tagged
-  }
-
-  const thrown = (where: string, f: () => unknown): Tagged => {
-    try {
-      f()
-    } catch (e) {
-      collected.push({ where, error: e })
-      return e as Tagged
-    }
-    // A client made by mistake was tracked by the scope, which closes it.
-    throw new Error(`${where}: expected a throw`)
-  }
+  const { collected, rejection, thrown } = collector()
 
   /** What one test opened: clients closed, simulators shut down and the environment restored when it ends. */
   const scope = () => {

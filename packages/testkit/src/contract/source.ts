@@ -25,6 +25,7 @@ import assert from "node:assert/strict"
 import { SAMPLE_CLIENT } from "../defaults.ts"
 import { type Simulator, startSimulator } from "../simulator.ts"
 import type { Fault } from "../types.ts"
+import { collector, type Tagged } from "./collect.ts"
 import type { RedactedFunctions } from "./store.ts"
 
 // ---------------------------------------------------------------------------------------------------------
@@ -98,14 +99,6 @@ const KEY = "source-key"
 const TOKEN_PATH = "/v3/oauth/token/generate"
 const TTL = 1800
 
-type Tagged = Error & {
-  readonly _tag?: string
-  readonly reason?: string
-  readonly status?: number
-  readonly requestId?: string
-  readonly retryAfterMillis?: number
-}
-
 /**
  * Declares the source contract's tests with `runner.test`, in order; the last one checks every error collected
  * by the others, so run them all (no filtering) for that one to mean something.
@@ -115,7 +108,7 @@ type Tagged = Error & {
  */
 export const sourceContract = <Value>(runner: SourceRunner<Value>): void => {
   const { redacted, isTransient, inspect } = runner
-  const collected: Array<{ readonly where: string; readonly error: unknown }> = []
+  const { collected, rejection } = collector()
   const tokensUsed = new Set<string>()
 
   const scope = () => {
@@ -161,18 +154,6 @@ export const sourceContract = <Value>(runner: SourceRunner<Value>): void => {
         await s.dispose()
       }
     })
-
-  const rejection = async (where: string, promise: PromiseLike<unknown>): Promise<Tagged> => {
-    let error: unknown
-    try {
-      await promise
-    } catch (e) {
-      error = e
-    }
-    if (error === undefined) throw new Error(`${where}: expected a rejection, got a value`)
-    collected.push({ where, error })
-    return error as Tagged
-  }
 
   const tokenRequests = (sim: Simulator) => sim.requests.filter((r) => r.path === TOKEN_PATH)
 

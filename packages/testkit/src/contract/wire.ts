@@ -23,6 +23,7 @@ import { basicAuthorization } from "../basic.ts"
 import { SAMPLE_CLIENT } from "../defaults.ts"
 import { md5hex } from "../registry.ts"
 import { type Simulator, startSimulator } from "../simulator.ts"
+import { collector, type Tagged } from "./collect.ts"
 
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
@@ -103,15 +104,6 @@ const TILL = { id: "wire.till", password: "t1ll-pw-short" }
 const URL_PASSWORD = "pa55w0rd-in-url"
 const TOKEN_PATH = "/v3/oauth/token/generate"
 const TOKEN_HEADER = "x-cap-api-oauth-token"
-
-type Tagged = Error & {
-  readonly _tag?: string
-  readonly reason?: string
-  readonly field?: string
-  readonly excerpt?: string
-  readonly status?: number
-  readonly code?: number
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Bytes without Buffer.
@@ -254,31 +246,7 @@ export const wireContract = <Options>(runner: WireRunner<Options>): void => {
   /** Every token value handed to a client (short ones of our own, the simulators' JWTs added as they close). */
   const tokensUsed = new Set<string>()
   /** Every rejection in the suite, checked by the last test. */
-  const collected: Array<{ readonly where: string; readonly error: unknown }> = []
-
-  /** The rejection of `promise` (collected); fails the test if it resolves. */
-  const rejection = async (where: string, promise: PromiseLike<unknown>): Promise<Tagged> => {
-    let error: unknown
-    try {
-      await promise
-    } catch (e) {
-      error = e
-    }
-    if (error === undefined) throw new Error(`${where}: expected a rejection, got a value`)
-    collected.push({ where, error })
-    return error as Tagged
-  }
-
-  /** What `f` throws synchronously (collected). */
-  const thrown = (where: string, f: () => unknown): Tagged => {
-    try {
-      f()
-    } catch (e) {
-      collected.push({ where, error: e })
-      return e as Tagged
-    }
-    throw new Error(`${where}: expected a throw`)
-  }
+  const { collected, rejection, thrown } = collector()
 
   const createClient = (options: Record<string, unknown>) => runner.createClient(options as Options)
 
