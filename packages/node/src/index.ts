@@ -12,13 +12,6 @@
  * @module
  * @since 0.1.0
  */
-export {
-  type CapillaryClientOptions,
-  type CapillaryPromiseClient,
-  type CapRequestInit,
-  createCapillaryClient,
-  type TokenInfo
-} from "./createCapillaryClient.ts"
 // The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
 export {
   AccessDenied,
@@ -33,6 +26,13 @@ export {
   TokenRejected,
   TransportError
 } from "@capauth/core/AuthError"
+export {
+  type CapillaryClientOptions,
+  type CapillaryPromiseClient,
+  type CapRequestInit,
+  createCapillaryClient,
+  type TokenInfo
+} from "./createCapillaryClient.ts"
 export * as FileTokenStore from "./FileTokenStore.ts"
 export * as NodeCapillary from "./NodeCapillary.ts"
 export * as TokenBroker from "./TokenBroker.ts"
