@@ -1,5 +1,7 @@
 import { resolveAttribution } from "./attribution.ts"
 import { authenticate } from "./auth.ts"
+import { AUTH_ENGINE_PREFIX, AuthEngineService } from "./auth-engine.ts"
+import type { AuthEngineControls } from "./auth-engine-types.ts"
 import { CAPTURE_PREFIX, CaptureService } from "./capture.ts"
 import type { CaptureControls } from "./capture-types.ts"
 import { makeClock, type SimClock } from "./clock.ts"
@@ -39,6 +41,12 @@ export const TOKEN_PATH = "/v3/oauth/token/generate"
 /** Whether `path` is a Capture operation (`/capture/...`). */
 const isCapturePath = (path: string): boolean => path.startsWith(`${CAPTURE_PREFIX}/`)
 
+/** Whether `path` belongs to the Auth Engine or its gateway (`/auth-engine/...`). */
+const isAuthEnginePath = (path: string): boolean => path.startsWith(`${AUTH_ENGINE_PREFIX}/`)
+
+/** The error envelope a path answers faults in. */
+type FaultFamily = Family | "capture" | "auth-engine"
+
 /** Path where the simulator (not Capillary) publishes its signing key. */
 const JWKS_PATH = "/.well-known/jwks.json"
 
@@ -54,11 +62,16 @@ const parseJson = (text: string): Parsed => {
   }
 }
 
-// Token-request secrets must never sit in the log verbatim.
-const redact = (value: unknown): unknown =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && "secret" in value
-    ? { ...value, secret: "[redacted]" }
-    : value
+// Token-request secrets and Auth Engine passwords must never sit in the log verbatim.
+const redact = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value
+  if (!("secret" in value) && !("password" in value)) return value
+  return {
+    ...value,
+    ...("secret" in value ? { secret: "[redacted]" } : {}),
+    ...("password" in value ? { password: "[redacted]" } : {})
+  }
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -84,6 +97,7 @@ export class SimulatorCore implements SimContext {
   readonly faults: FaultController
   readonly customers = new CustomerStore()
   private readonly captureService: CaptureService
+  private readonly authEngineService: AuthEngineService
   /** Requests received, oldest first. */
   readonly requests: RequestLogEntry[] = []
   /** Accepted writes, oldest first. */
@@ -124,6 +138,7 @@ export class SimulatorCore implements SimContext {
     this.cors = options.cors ?? true
     this.maxLog = options.maxLogEntries ?? 100_000
     this.captureService = new CaptureService(this.clock, options.capture, this.maxLog)
+    this.authEngineService = new AuthEngineService(this.clock, options.authEngine, this.maxLog)
   }
 
   /** Creates a simulator core with a freshly generated RS256 key pair. */
@@ -133,12 +148,18 @@ export class SimulatorCore implements SimContext {
     for (const c of options.clients ?? []) probe.addClient(c)
     for (const t of options.tills ?? []) probe.addTill(t)
     new CaptureService(makeClock("manual", 0), options.capture) // throws on invalid Capture clients or users
+    new AuthEngineService(makeClock("manual", 0), options.authEngine) // throws on invalid Auth Engine options
     return new SimulatorCore(await TokenSigner.create(options.sharedKey ?? false), options)
   }
 
   /** The Capture simulator served under `/capture`: its logs, counters and helpers. */
   get capture(): CaptureControls {
     return this.captureService
+  }
+
+  /** The end-customer Auth Engine and its gateway, served under `/auth-engine`: logs, counters and helpers. */
+  get authEngine(): AuthEngineControls {
+    return this.authEngineService
   }
 
   /** The RS256 public key as a JWKS (also served at `/.well-known/jwks.json`). */
@@ -220,6 +241,7 @@ export class SimulatorCore implements SimContext {
     this.faults.clear()
     this.customers.reset()
     this.captureService.reset()
+    this.authEngineService.reset()
     this.expirySignal = this.options.expirySignal ?? "http-498"
     this.authFailureSignal = this.options.authFailureSignal ?? "both"
   }
@@ -297,7 +319,8 @@ export class SimulatorCore implements SimContext {
 
     const fault = method === "OPTIONS" ? undefined : this.faults.pick(method, path)
     const capture = isCapturePath(path)
-    const outcome = await this.applyFault(fault, capture ? "capture" : familyOf(path), () =>
+    const family: FaultFamily = capture ? "capture" : isAuthEnginePath(path) ? "auth-engine" : familyOf(path)
+    const outcome = await this.applyFault(fault, family, () =>
       this.route(method, path, query, req, parsed, requestId)
     )
 
@@ -342,15 +365,16 @@ export class SimulatorCore implements SimContext {
     return raw.length > MAX_BODY_LOG ? `${raw.slice(0, MAX_BODY_LOG)}...` : raw
   }
 
-  /** The error body of a fault: the path family's envelope, or Capture's for Capture paths. */
-  private faultBody(family: Family | "capture", code: number, message: string | undefined, status: number) {
+  /** The error body of a fault: the path family's envelope, or Capture's / the Auth Engine's on their paths. */
+  private faultBody(family: FaultFamily, code: number, message: string | undefined, status: number) {
     if (family === "capture") return this.captureService.faultBody(code, message)
+    if (family === "auth-engine") return this.authEngineService.faultBody(code, message)
     return errorBody(family, code, message ?? FAULT_MESSAGES[code] ?? `Simulated HTTP ${status}`)
   }
 
   private async applyFault(
     fault: Fault | undefined,
-    family: Family | "capture",
+    family: FaultFamily,
     serve: () => Promise<SimReply>
   ): Promise<SimOutcome> {
     if (fault === undefined) return { kind: "reply", reply: await serve() }
@@ -377,7 +401,9 @@ export class SimulatorCore implements SimContext {
             429,
             family === "capture"
               ? this.captureService.faultBody(510, undefined)
-              : errorBody(family, 429, "Too many requests"),
+              : family === "auth-engine"
+                ? this.authEngineService.faultBody(429, "Too many requests")
+                : errorBody(family, 429, "Too many requests"),
             {
               "retry-after": String(fault.retryAfterSeconds)
             }
@@ -415,7 +441,6 @@ export class SimulatorCore implements SimContext {
     parsed: Parsed,
     requestId: string
   ): Promise<SimReply> {
-    const family = familyOf(path)
     if (method === "OPTIONS" && this.cors) {
       return {
         status: 204,
@@ -437,6 +462,18 @@ export class SimulatorCore implements SimContext {
         requestId
       })
     }
+    if (isAuthEnginePath(path)) {
+      return this.authEngineService.handle({
+        method,
+        endpoint: path.slice(AUTH_ENGINE_PREFIX.length),
+        query,
+        headers: req.headers,
+        body: req.body,
+        requestId,
+        requireJsonContentType: this.requireJsonContentType
+      })
+    }
+    const family = familyOf(path)
     if (path === TOKEN_PATH) {
       if (method !== "POST") return json(405, errorBody(family, 405, "Method not allowed"))
       const typeError = this.checkJsonContentType(req, family)

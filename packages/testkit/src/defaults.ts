@@ -1,3 +1,4 @@
+import type { AuthEngineBrandSpec, AuthEngineUserSpec } from "./auth-engine-types.ts"
 import type { CaptureClientSpec, CaptureUserSpec } from "./capture-types.ts"
 import type { ApiClientSpec, EntitySpec, TillSpec } from "./types.ts"
 
@@ -67,3 +68,43 @@ export const SAMPLE_CAPTURE_USER: CaptureUserSpec = {
   typeName: "user",
   attributes: { email: "sample.user@example.com", givenName: "Sample", familyName: "User" }
 }
+
+/**
+ * The Auth Engine brand registered when `authEngine.brands` is not given: password login enabled (so tokens can
+ * be regenerated), org id 100. Printed by the CLI.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SAMPLE_AUTH_ENGINE_BRAND: AuthEngineBrandSpec = {
+  name: "SampleBrand",
+  orgId: 100,
+  passwordLogin: true
+}
+
+/**
+ * The Auth Engine customer registered when `authEngine.users` is not given: id 1 of
+ * {@link SAMPLE_AUTH_ENGINE_BRAND}, the same mobile as {@link SAMPLE_CUSTOMER}, with a password. Printed by the CLI.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SAMPLE_AUTH_ENGINE_USER: AuthEngineUserSpec = {
+  id: 1,
+  brand: "SampleBrand",
+  mobile: "919876543210",
+  email: "sample.customer@example.com",
+  username: "sample.customer",
+  password: "Sample@123",
+  firstname: "Sample",
+  lastname: "Customer"
+}
+
+/**
+ * A device id for mobile-app calls (`deviceId` in bodies, `cap_device_id` at the gateway). Any non-empty string
+ * works; this one is printed by the CLI.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SAMPLE_AUTH_ENGINE_DEVICE_ID = "sample-device-1"

@@ -12,6 +12,10 @@
  * - **Capture**: served by the same simulator under {@link CAPTURE_PREFIX} (`sim.captureUrl`); its options
  *   ({@link CaptureOptions} and the client and user specs), the controls at `sim.capture` and their records,
  *   and the sample Capture client and user.
+ * - **Auth Engine**: Capillary's end-customer OTP / password login and its API gateway, served under
+ *   {@link AUTH_ENGINE_PREFIX} (`sim.authEngineUrl`, `sim.authEngineGatewayUrl`); its options
+ *   ({@link AuthEngineOptions} and the brand and user specs), the controls at `sim.authEngine` and their
+ *   records, and the sample brand, customer and device id.
  * - **Clock**: {@link SimClock}, the clock at `sim.clock` (`clock: "manual"` to move time by hand).
  * - **CLI**: the `capauth-sim` bin (`bin/capauth-sim.js` -> `src/cli.ts`) serves the same simulator with the
  *   sample scenario; it needs nothing beyond the names above.
@@ -32,6 +36,19 @@
  * @since 0.1.0
  */
 
+// Auth Engine
+export { AUTH_ENGINE_PREFIX } from "./auth-engine.ts"
+export type {
+  AuthEngineBrandSpec,
+  AuthEngineControls,
+  AuthEngineErrorSignal,
+  AuthEngineIdentifierType,
+  AuthEngineOptions,
+  AuthEngineRequestLogEntry,
+  AuthEngineStats,
+  AuthEngineTokenRecord,
+  AuthEngineUserSpec
+} from "./auth-engine-types.ts"
 // Scenarios
 export { basicAuthorization } from "./basic.ts"
 // Capture
@@ -54,7 +71,15 @@ export type { SimClock } from "./clock.ts"
 // Server
 export { SimulatorCore, TOKEN_PATH } from "./core.ts"
 export { type Customer, SAMPLE_CUSTOMER } from "./customer-store.ts"
-export { SAMPLE_CAPTURE_CLIENT, SAMPLE_CAPTURE_USER, SAMPLE_CLIENT, SAMPLE_TILL } from "./defaults.ts"
+export {
+  SAMPLE_AUTH_ENGINE_BRAND,
+  SAMPLE_AUTH_ENGINE_DEVICE_ID,
+  SAMPLE_AUTH_ENGINE_USER,
+  SAMPLE_CAPTURE_CLIENT,
+  SAMPLE_CAPTURE_USER,
+  SAMPLE_CLIENT,
+  SAMPLE_TILL
+} from "./defaults.ts"
 export { type Simulator, startSimulator } from "./simulator.ts"
 export type {
   AccessLevel,

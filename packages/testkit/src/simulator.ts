@@ -1,3 +1,5 @@
+import { AUTH_ENGINE_PREFIX } from "./auth-engine.ts"
+import type { AuthEngineControls } from "./auth-engine-types.ts"
 import { CAPTURE_PREFIX } from "./capture.ts"
 import type { CaptureControls } from "./capture-types.ts"
 import type { SimClock } from "./clock.ts"
@@ -32,6 +34,15 @@ export interface Simulator {
   readonly captureUrl: string
   /** The Capture simulator: its logs, counters and helpers (expire, revoke, users, clients). */
   readonly capture: CaptureControls
+  /**
+   * The end-customer Auth Engine base URL, `${url}/auth-engine`: endpoints are `${authEngineUrl}/auth/v1/otp/generate`,
+   * ... (see the README's "End-customer Auth Engine").
+   */
+  readonly authEngineUrl: string
+  /** Its API gateway's base URL, `${url}/auth-engine/gateway`: `GET ${authEngineGatewayUrl}/v1/customer/profile`. */
+  readonly authEngineGatewayUrl: string
+  /** The Auth Engine: its logs, counters and helpers (the pending OTP of a session, expire, revoke, users). */
+  readonly authEngine: AuthEngineControls
   /** Governs token `iat`/`exp` and expiry. `advance`/`set` throw on a real clock. */
   readonly clock: SimClock
   /** Fault rules: `add({ path, fault, times?, probability?, method? })`, `remove(id)`, `clear()`, `list()`. */
@@ -63,8 +74,9 @@ export interface Simulator {
   setAuthFailureSignal(mode: AuthFailureSignal): void
   stats(): SimulatorStats
   /**
-   * Clears counters, logs, writes and faults (Capture's too); restores customers, Capture users and signal
-   * modes; keeps clients, tills, keys and token states.
+   * Clears counters, logs, writes and faults (Capture's and the Auth Engine's too, with its OTP-generation
+   * windows and password lockouts); restores customers, Capture and Auth Engine users and signal modes; keeps
+   * clients, tills, brands, keys, sessions and token states.
    */
   reset(): void
   /** Stops the server, dropping every connection (including held ones). */
@@ -94,6 +106,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     port: server.port,
     captureUrl: server.url + CAPTURE_PREFIX,
     capture: core.capture,
+    authEngineUrl: server.url + AUTH_ENGINE_PREFIX,
+    authEngineGatewayUrl: `${server.url}${AUTH_ENGINE_PREFIX}/gateway`,
+    authEngine: core.authEngine,
     clock: core.clock,
     faults: core.faults,
     requests: core.requests,

@@ -5,6 +5,7 @@
  * @module
  * @since 0.1.0
  */
+import type { AuthEngineOptions } from "./auth-engine-types.ts"
 import type { CaptureOptions } from "./capture-types.ts"
 
 /**
@@ -199,6 +200,13 @@ export interface SimulatorOptions {
    * Default: the sample client and user ({@link SAMPLE_CAPTURE_CLIENT}, {@link SAMPLE_CAPTURE_USER}).
    */
   readonly capture?: CaptureOptions
+  /**
+   * The end-customer Auth Engine and its gateway, always served under `/auth-engine` (a client's Auth Engine
+   * base URL is `${sim.url}/auth-engine`, its gateway base URL `${sim.url}/auth-engine/gateway`). Default: the
+   * sample brand and customer ({@link SAMPLE_AUTH_ENGINE_BRAND}, {@link SAMPLE_AUTH_ENGINE_USER}), tokens of
+   * 900 s.
+   */
+  readonly authEngine?: AuthEngineOptions
 }
 
 /**
