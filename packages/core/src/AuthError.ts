@@ -25,8 +25,12 @@ interface Common {
   readonly requestId?: string | undefined
   /** HTTP status of the response that caused this error, when there was one. */
   readonly status?: number | undefined
-  /** The vendor's error code (e.g. 320001, 4001, 498), when it sent one. */
+  /** The vendor's error code (e.g. 320001, 4001, 498; Capture's 414), when it sent one. */
   readonly code?: number | string | undefined
+  /** Capture's error name (e.g. `access_token_expired`), when a Capture answer carried one. */
+  readonly error?: string | undefined
+  /** Capture's `error_description` (or `message`), shortened and scrubbed, when a Capture answer carried one. */
+  readonly description?: string | undefined
 }
 
 /**
@@ -131,6 +135,22 @@ export class ConfigError extends Data.TaggedError("ConfigError")<
 }
 
 /**
+ * Capture (Janrain) answered `stat: "error"` with a code that has no class of its own (100 missing_argument,
+ * 200 invalid_argument, 420 redirect_uri_mismatch, 540 triggered_error, …). `code` is Capture's number,
+ * `error` its name, `description` its `error_description` (or `message`), `requestId` its `request_id` (or
+ * `request_token`). Permanent: the same call fails the same way.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CaptureError extends Data.TaggedError("CaptureError")<
+  Common & { readonly code?: number | undefined }
+> {
+  readonly action =
+    "Capture refused the call: look up `code` / `error` in Capture's error codes and fix the call."
+}
+
+/**
  * The one list of capauth's errors, by tag. Everything else derives from it: the `AuthError` union,
  * `isAuthError`, the wire form the browser worker and the broker use (`toWire` / `fromWire`), and the status a
  * broker answers with (`brokerStatus`). Adding an error is adding its class above and one line here.
@@ -147,7 +167,8 @@ export const classes = {
   ServiceUnavailable,
   TransportError,
   MalformedResponse,
-  ConfigError
+  ConfigError,
+  CaptureError
 } as const
 
 /**
@@ -214,6 +235,8 @@ export interface Wire {
   readonly reason?: string | undefined
   readonly retryAfterMillis?: number | undefined
   readonly excerpt?: string | undefined
+  readonly error?: string | undefined
+  readonly description?: string | undefined
 }
 
 const wireFields = {
@@ -222,7 +245,9 @@ const wireFields = {
   field: "string",
   reason: "string",
   retryAfterMillis: "number",
-  excerpt: "string"
+  excerpt: "string",
+  error: "string",
+  description: "string"
 } as const
 
 /**

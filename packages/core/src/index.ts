@@ -2,7 +2,9 @@
  * @capauth/core — Capillary authentication as a pure Effect library.
  *
  * Modules (one concept each): Cluster, Credentials, AccessToken, AuthError, AuthHeaders, TokenEndpoint,
- * TokenSource, TokenStore, TokenManager, TokenBroker, CapillaryConfig, CapillaryClient. The Promise + ky facade lives in
+ * TokenSource, TokenStore, TokenManager, TokenBroker, CapillaryConfig, CapillaryClient; for Capture: CaptureConfig,
+ * CaptureRequest, CaptureResponse, CaptureSession, CaptureClient, RefreshTokenStore, and CapturePromiseClient (the
+ * Promise facade adapters expose as `createCaptureClient`; it needs no `ky`). The Promise + ky facade lives in
  * `@capauth/core/PromiseClient` (it needs `ky`), re-exported by each runtime adapter.
  *
  * @example
@@ -26,6 +28,7 @@ export * as AccessToken from "./AccessToken.ts"
 export * as AuthError from "./AuthError.ts"
 export {
   AccessDenied,
+  CaptureError,
   ConfigError,
   InvalidCredentials,
   MalformedResponse,
@@ -38,8 +41,15 @@ export {
 export * as AuthHeaders from "./AuthHeaders.ts"
 export * as CapillaryClient from "./CapillaryClient.ts"
 export * as CapillaryConfig from "./CapillaryConfig.ts"
+export * as CaptureClient from "./CaptureClient.ts"
+export * as CaptureConfig from "./CaptureConfig.ts"
+export * as CapturePromiseClient from "./CapturePromiseClient.ts"
+export * as CaptureRequest from "./CaptureRequest.ts"
+export * as CaptureResponse from "./CaptureResponse.ts"
+export * as CaptureSession from "./CaptureSession.ts"
 export * as Cluster from "./Cluster.ts"
 export * as Credentials from "./Credentials.ts"
+export * as RefreshTokenStore from "./RefreshTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"
 export * as TokenEndpoint from "./TokenEndpoint.ts"
 export * as TokenManager from "./TokenManager.ts"

@@ -18,6 +18,7 @@
 export {
   AccessDenied,
   type AuthError,
+  CaptureError,
   ConfigError,
   InvalidCredentials,
   isAuthError,
@@ -35,6 +36,13 @@ export {
   createCapillaryClient,
   type TokenInfo
 } from "./createCapillaryClient.ts"
+export {
+  type CaptureClientOptions,
+  type CapturePromiseClient,
+  type CapturePromiseSession,
+  captureAllowEnvFlag,
+  createCaptureClient
+} from "./createCaptureClient.ts"
 export * as DenoCapillary from "./DenoCapillary.ts"
 export * as DenoKvTokenStore from "./DenoKvTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"

@@ -16,6 +16,7 @@
 export {
   AccessDenied,
   type AuthError,
+  CaptureError,
   ConfigError,
   InvalidCredentials,
   isAuthError,
@@ -33,6 +34,12 @@ export {
   createCapillaryClient,
   type TokenInfo
 } from "./createCapillaryClient.ts"
+export {
+  type CaptureClientOptions,
+  type CapturePromiseClient,
+  type CapturePromiseSession,
+  createCaptureClient
+} from "./createCaptureClient.ts"
 export * as FileTokenStore from "./FileTokenStore.ts"
 export * as NodeCapillary from "./NodeCapillary.ts"
 export * as TokenBroker from "./TokenBroker.ts"

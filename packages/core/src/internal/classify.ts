@@ -78,7 +78,7 @@ const firstError = (json: unknown): { code: number | string | undefined; message
  * `Retry-After` as milliseconds (Effect's parser: delta-seconds or an HTTP date). A date is read against the
  * response's own `Date`, not the local clock, so a skewed server clock does not stretch or cut the wait.
  */
-const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
+export const retryAfterMillis = (header: string | undefined, date: string | undefined, now: number) => {
   if (header === undefined) return undefined
   const parsed = Headers.parseRetryAfter(header)
   if (Result.isFailure(parsed)) return undefined

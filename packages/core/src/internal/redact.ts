@@ -8,7 +8,7 @@ import type { AuthError } from "../AuthError.ts"
 export const excerpt = (text: string, max = 120): string => {
   const masked = text
     .replace(
-      /("(?:secret|accessToken|access_token|refresh_token|token|password|key|client_secret)"\s*:\s*)"[^"]*"/gi,
+      /("(?:secret|accessToken|access_token|refresh_token|refreshToken|token|password|key|client_secret|clientSecret|authorizationCode|authorization_code|creation_token|creationToken)"\s*:\s*)"[^"]*"/gi,
       '$1"<redacted>"'
     )
     .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<redacted>")
@@ -36,14 +36,21 @@ const scrub = (text: string, known: ReadonlyArray<Known>): string => {
 export type Known = string | Redacted.Redacted<string>
 
 /**
- * The same error with every known value replaced in its message and excerpt (a server may echo a secret or a
- * token in an error body). Returns the error itself when there was nothing to replace.
+ * The same error with every known value replaced in its message, excerpt and (Capture's) description: a server
+ * may echo a secret, a code or a token in an error body. Returns the error itself when there was nothing to
+ * replace.
  */
 export const scrubError = <E extends AuthError>(error: E, known: ReadonlyArray<Known>): E => {
   const message = scrub(error.message, known)
   const before = error._tag === "MalformedResponse" ? error.excerpt : undefined
   const excerpt = before === undefined ? undefined : scrub(before, known)
-  if (message === error.message && excerpt === before) return error
+  const description = error.description === undefined ? undefined : scrub(error.description, known)
+  if (message === error.message && excerpt === before && description === error.description) return error
   const Rebuild = error.constructor as new (props: object) => E
-  return new Rebuild({ ...error, message, ...(excerpt === undefined ? {} : { excerpt }) })
+  return new Rebuild({
+    ...error,
+    message,
+    ...(excerpt === undefined ? {} : { excerpt }),
+    ...(description === undefined ? {} : { description })
+  })
 }
