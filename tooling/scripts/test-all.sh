@@ -47,6 +47,10 @@ step "boundaries (madge, knip)"
 node_modules/.bin/madge --circular --extensions ts --ts-config tsconfig.base.json packages apps tooling ||
   fail "import cycles"
 node_modules/.bin/knip --no-progress --no-config-hints || fail "knip"
+# Packages never import apps (an app may import packages, never the reverse).
+if grep -rnE "from ['\"][./]*apps/|/apps/sample" packages/*/src packages/*/test packages/*/scripts packages/*/bench 2>/dev/null; then
+  fail "a package imports an app"
+fi
 
 step "typecheck"
 CAPAUTH_NODE_VERSION="$(node --version)" node_modules/.bin/turbo run typecheck --concurrency=2 --output-logs=errors-only ||
