@@ -4,26 +4,13 @@
  * as the first argument.
  * Run: pnpm --filter @capauth/sample exec tsx scripts/screenshot.ts [out.png]
  *
- * Chromium is found as the browser tests find it (packages/browser/test/harness.ts): `$CHROMIUM_PATH`, else
- * Debian's /usr/bin/chromium (packages/browser/scripts/ensure-chromium.sh installs it), driven by
- * playwright-core, which never downloads a browser.
+ * Chromium: see ./chromium.ts.
  */
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SAMPLE_CLIENT, startSimulator } from "@capauth/testkit"
-import { chromium } from "playwright-core"
 import { startWebDemo } from "../src/web/server.ts"
-
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic"
-]
+import { launchChromium } from "./chromium.ts"
 
 const out = process.argv[2]
 const path =
@@ -36,10 +23,7 @@ const demo = await startWebDemo({
   baseUrl: sim.url,
   credentials: { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
 })
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: chromiumArgs
-})
+const browser = await launchChromium()
 try {
   const page = await browser.newPage({ viewport: { width: 920, height: 760 } })
   await page.goto(demo.url)

@@ -10,12 +10,17 @@ Commands:
                            Basic auth, summary. Needs no credentials.
   token                    obtain a token; show its expiry and claims (the value only with --reveal)
   call METHOD PATH         one authenticated request, like curl (--data JSON for a body)
-  web                      serve the browser demo and print its URL
+  capture                  guided run of the Capture client: client auth modes, code exchange, session,
+                           refresh and rotation, creation token (embedded simulator, or CAPTURE_*)
+  web                      serve the browser demo (and its Capture page) and print its URL
   help [command]           show help (same as --help)
 
 Target of token, call and web: the cluster named by the CAPILLARY_* variables (CAPILLARY_CLUSTER or
 CAPILLARY_BASE_URL, CAPILLARY_CLIENT_KEY and CAPILLARY_CLIENT_SECRET, or CAPILLARY_TILL_ID with
 CAPILLARY_TILL_PASSWORD); when none is set, an embedded simulator (a note on stderr says so).
+
+Target of capture (and of web's Capture page): the Capture app named by CAPTURE_BASE_URL, CAPTURE_CLIENT_ID,
+CAPTURE_CLIENT_SECRET and CAPTURE_CLIENT_AUTH; when none is set, the embedded simulator's Capture.
 
 Exit codes: 0 success · 1 runtime failure (refused credentials, network, HTTP error) · 2 usage or config error
 
@@ -78,15 +83,46 @@ Examples:
   capauth-sample call POST "/v1.1/customer/add?format=json" --data '{"root":{"customer":[{"mobile":"919000000001"}]}}'
 `
 
-export const web = `Usage: capauth-sample web [--port N] [--simulator]
+export const capture = `Usage: capauth-sample capture [--wave N] [--uuid UUID] [--type-name T] [--create] [--reveal] [--simulator]
 
-Serve the browser demo: a page whose (Shared)Worker gets tokens from a broker in this process, so the secret
-never reaches the browser. Prints the URL, then serves until Ctrl-C.
+A guided run of createCaptureClient() (Capture: Janrain / Akamai Identity Cloud):
+  1. entity.count with each client authentication: basic, params, signed (the signed text's first line, and
+     that the secret was not sent, from the simulator's request log)
+  2. an authorization code exchanged for a user session (oauth/token grant_type=authorization_code)
+  3. session.call("entity"): the user's record, with the access token
+  4. the server expires the access token: one refresh, the refresh token rotates (the old one is refused)
+  5. --wave concurrent calls on an expired session: one refresh serves them all
+  6. a creation token, used once for entity.create (a second use is refused)
+  7. the simulator's request counts
 
 Options:
-  --port N      port to listen on (default: a free one)
-  --simulator   use the embedded simulator even if CAPILLARY_* variables are set
-  -h, --help    show this help
+  --wave N        concurrent calls in step 5 (default 200, max 1000)
+  --uuid UUID     the user whose session steps 2-5 open (default: the simulator's sample user; required on a
+                  real Capture app, else those steps are skipped)
+  --type-name T   the entity type (default user)
+  --create        allow entity.create on a real Capture app (it creates a record there)
+  --reveal        also print the code and tokens (credentials: keep them out of logs); never the secret
+  --simulator     use the embedded simulator even if CAPTURE_* variables are set
+  -h, --help      show this help
 
-Target: the CAPILLARY_* cluster when set; otherwise an embedded simulator.
+Target: the Capture app named by CAPTURE_BASE_URL, CAPTURE_CLIENT_ID, CAPTURE_CLIENT_SECRET (and
+CAPTURE_CLIENT_AUTH: basic, params or signed); with none set, the embedded simulator. Steps 4 and 5 need the
+simulator (they expire tokens on the server).
+`
+
+export const web = `Usage: capauth-sample web [--port N] [--capture-uuid UUID] [--simulator]
+
+Serve the browser demo: a page whose (Shared)Worker gets tokens from a broker in this process, so the secret
+never reaches the browser; and a Capture page (/capture.html): a creation token minted here and used by the
+browser for entity.create, and a Capture session kept on this server behind an HttpOnly cookie. Prints the
+URL, then serves until Ctrl-C.
+
+Options:
+  --port N              port to listen on (default: a free one)
+  --capture-uuid UUID   the user the Capture page's "Sign in" opens a session for (default: the simulator's
+                        sample user; needed with a real Capture app)
+  --simulator           use the embedded simulator even if CAPILLARY_* or CAPTURE_* variables are set
+  -h, --help            show this help
+
+Target: the CAPILLARY_* cluster and the CAPTURE_* app when set; otherwise an embedded simulator.
 `

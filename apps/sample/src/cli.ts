@@ -1,5 +1,5 @@
 /**
- * The command line: `demo` (default), `token`, `call`, `web`. Parses flags strictly, runs the command and maps
+ * The command line: `demo` (default), `token`, `call`, `capture`, `web`. Parses flags strictly, runs the command and maps
  * any failure to one line on stderr and an exit code (0 ok, 1 runtime failure, 2 usage or configuration).
  */
 import { type ParseArgsConfig, parseArgs } from "node:util"
@@ -7,7 +7,13 @@ import { describe, ExitCode, Reported, UsageError, WebDemoMissing } from "./Fail
 import * as Help from "./Help.ts"
 import { type Io, program } from "./Io.ts"
 
-const helps: Record<string, string> = { demo: Help.demo, token: Help.token, call: Help.call, web: Help.web }
+const helps: Record<string, string> = {
+  demo: Help.demo,
+  token: Help.token,
+  call: Help.call,
+  capture: Help.capture,
+  web: Help.web
+}
 
 const parseCount = (command: string, flag: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback
@@ -25,6 +31,12 @@ const parsePort = (value: string | undefined): number | undefined => {
     throw new UsageError(`--port needs an integer 0..65535, got "${value}"`, "web")
   }
   return port
+}
+
+const nonEmpty = (command: string, flag: string, value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  if (value.trim() === "") throw new UsageError(`--${flag} needs a value`, command)
+  return value.trim()
 }
 
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
@@ -139,16 +151,45 @@ const dispatch = async (argv: ReadonlyArray<string>, io: Io): Promise<number> =>
         io
       )
     }
+    case "capture": {
+      const { values, positionals } = parse("capture", rest, {
+        wave: { type: "string" },
+        uuid: { type: "string" },
+        "type-name": { type: "string" },
+        create: { type: "boolean" },
+        reveal: { type: "boolean" },
+        simulator: { type: "boolean" }
+      })
+      if (showHelp(values)) return ExitCode.ok
+      noPositionals("capture", positionals)
+      const Capture = await import("./commands/capture.ts")
+      return Capture.run(
+        {
+          wave: parseCount("capture", "wave", values.wave as string | undefined, 200),
+          uuid: nonEmpty("capture", "uuid", values.uuid as string | undefined),
+          typeName: nonEmpty("capture", "type-name", values["type-name"] as string | undefined) ?? "user",
+          create: values.create === true,
+          reveal: values.reveal === true,
+          simulator: values.simulator === true
+        },
+        io
+      )
+    }
     case "web": {
       const { values, positionals } = parse("web", rest, {
         port: { type: "string" },
+        "capture-uuid": { type: "string" },
         simulator: { type: "boolean" }
       })
       if (showHelp(values)) return ExitCode.ok
       noPositionals("web", positionals)
       const Web = await import("./commands/web.ts")
       await Web.run(
-        { port: parsePort(values.port as string | undefined), simulator: values.simulator === true },
+        {
+          port: parsePort(values.port as string | undefined),
+          captureUuid: nonEmpty("web", "capture-uuid", values["capture-uuid"] as string | undefined),
+          simulator: values.simulator === true
+        },
         io
       )
       return ExitCode.ok

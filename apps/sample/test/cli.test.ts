@@ -5,11 +5,24 @@
  */
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { SAMPLE_CLIENT, SAMPLE_CUSTOMER, type Simulator, startSimulator } from "@capauth/testkit"
+import {
+  SAMPLE_CAPTURE_CLIENT,
+  SAMPLE_CAPTURE_USER,
+  SAMPLE_CLIENT,
+  SAMPLE_CUSTOMER,
+  type Simulator,
+  startSimulator
+} from "@capauth/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const bin = fileURLToPath(new URL("../bin/capauth-sample.js", import.meta.url))
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/
+/** A Capture token of the simulator: 24 lowercase alphanumerics (its codes have 14). */
+const CAPTURE_TOKEN = /(?<![\w-])[a-z0-9]{24}(?![\w-])/
+const CAPTURE_SECRETS = [
+  SAMPLE_CAPTURE_CLIENT.clientSecret,
+  btoa(`${SAMPLE_CAPTURE_CLIENT.clientId}:${SAMPLE_CAPTURE_CLIENT.clientSecret}`)
+]
 
 interface Run {
   readonly code: number | null
@@ -17,11 +30,12 @@ interface Run {
   readonly stderr: string
 }
 
-/** Run the CLI with only the given CAPILLARY_* variables (the ones of this process are dropped). */
+/** Run the CLI with only the given CAPILLARY_* / CAPTURE_* variables (the ones of this process are dropped). */
 const cli = (args: ReadonlyArray<string>, capillary: Record<string, string> = {}): Promise<Run> => {
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("CAPILLARY_")) env[name] = value
+    if (value !== undefined && !name.startsWith("CAPILLARY_") && !name.startsWith("CAPTURE_"))
+      env[name] = value
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ...capillary }, stdio: "pipe" })
@@ -167,5 +181,73 @@ describe.concurrent("capauth-sample", { timeout: 50_000 }, () => {
     expect(unknown.stderr).toContain("--frobnicate")
     expect(help.code).toBe(0)
     expect(help.stdout).toContain("Usage: capauth-sample call METHOD PATH")
+  })
+
+  it("capture on the embedded simulator: every step passes, nothing secret or token-like is printed", async () => {
+    const run = await cli(["capture"])
+    expect(run.code).toBe(0)
+    expect(run.stderr).toMatch(
+      /no CAPTURE_\* credentials.*embedded simulator's Capture at http:\/\/127\.0\.0\.1:\d+\/capture/
+    )
+    const out = run.stdout
+    for (const mode of ["basic", "params", "signed"])
+      expect(out).toMatch(new RegExp(`✓ ${mode}\\s+total_count 1`))
+    expect(out).toContain("signed text, first line: /entity.count")
+    expect(out).toContain("✓ the secret was not sent: 0 occurrences")
+    expect(out).toContain(`✓ Sample User · sample.user@example.com · uuid ${SAMPLE_CAPTURE_USER.uuid}`)
+    expect(out).toContain("✓ 1 × 414 access_token_expired → 1 refresh")
+    expect(out).toMatch(
+      /✓ rotation: the store holds the new refresh token \(([0-9a-f]{8})… → (?!\1)[0-9a-f]{8}…/
+    )
+    expect(out).toContain("✓ the old refresh token is refused: InvalidCredentials · 210 invalid_credentials")
+    expect(out).toMatch(/✓ 200\/200 ok in .* · 200 × 414 recovered with 1 refresh/)
+    expect(out).toMatch(/✓ entity\.create with the creation token only → uuid [0-9a-f-]{36} · id 2/)
+    expect(out).toContain("✓ the same token again → refused: 417 creation_token_expired")
+    expect(out).toMatch(/│ \/entity\.create\s+│ 417 creation_token_expired\s+│ 1\s+│/)
+    expect(out).toMatch(/refresh tokens\s+used 2 · reuse refused 1/)
+    expect(out).toContain("tokens hidden (pass --reveal to print them)")
+    expect(out).toContain("✓ done")
+    expect(out).not.toContain("✗")
+    expect(out).not.toContain("\u001b[")
+    for (const secret of CAPTURE_SECRETS) expect(out + run.stderr).not.toContain(secret)
+    expect(out + run.stderr).not.toMatch(CAPTURE_TOKEN)
+  })
+
+  it("capture against the app named by CAPTURE_*, with --reveal: signed client auth, the real tokens, never the secret", async () => {
+    const before = sim.capture.stats()
+    const run = await cli(["capture", "--uuid", SAMPLE_CAPTURE_USER.uuid, "--create", "--reveal"], {
+      CAPTURE_BASE_URL: sim.captureUrl,
+      CAPTURE_CLIENT_ID: SAMPLE_CAPTURE_CLIENT.clientId,
+      CAPTURE_CLIENT_SECRET: SAMPLE_CAPTURE_CLIENT.clientSecret,
+      CAPTURE_CLIENT_AUTH: "signed"
+    })
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe("")
+    expect(run.stdout).toContain("simulator only: a Capture app cannot be told to expire its tokens")
+    expect(run.stdout).toMatch(/✓ entity\.create with the creation token only → uuid [0-9a-f-]{36}/)
+    expect(run.stdout).toContain("✓ the same token again → refused: 417 creation_token_expired")
+    const after = sim.capture.stats()
+    // The session ran on the signed client: its code, exchange and creation token were signed requests.
+    expect((after.authModes.signed ?? 0) - (before.authModes.signed ?? 0)).toBeGreaterThanOrEqual(4)
+    expect((after.authModes.params ?? 0) - (before.authModes.params ?? 0)).toBe(1)
+    // --reveal prints the very tokens the server issued (and the code and creation token), never the secret.
+    expect(run.stdout).toMatch(/^\s+code\s+[a-z0-9]{14}$/m)
+    expect(run.stdout).toMatch(/^\s+creation token\s+[a-z0-9]{24}$/m)
+    const access = /^\s+access token\s+(\S+)$/m.exec(run.stdout)?.[1]
+    const refresh = /^\s+refresh token\s+(\S+)$/m.exec(run.stdout)?.[1]
+    expect(sim.capture.tokens.some((t) => t.accessToken === access && t.refreshToken === refresh)).toBe(true)
+    for (const secret of CAPTURE_SECRETS) expect(run.stdout + run.stderr).not.toContain(secret)
+  })
+
+  it("capture: a bad CAPTURE_* variable is a config error naming it, before anything starts", async () => {
+    const run = await cli(["capture"], {
+      CAPTURE_BASE_URL: "http://capture.example.com",
+      CAPTURE_CLIENT_ID: "id",
+      CAPTURE_CLIENT_SECRET: "not-printed-5e1f"
+    })
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toMatch(/^ConfigError: CAPTURE_BASE_URL must use https:/)
+    expect(run.stderr).not.toContain("not-printed-5e1f")
   })
 })

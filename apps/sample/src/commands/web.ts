@@ -1,8 +1,9 @@
 /** `web`: serve the browser demo (apps/sample/src/web/server.ts) and print its URL until Ctrl-C. */
 import { CapillaryConfig } from "@capauth/core"
-import { SAMPLE_CLIENT } from "@capauth/testkit"
+import { SAMPLE_CAPTURE_USER, SAMPLE_CLIENT, type Simulator } from "@capauth/testkit"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import * as CaptureTarget from "../CaptureTarget.ts"
 import { UsageError, WebDemoMissing } from "../Failure.ts"
 import { type Io, note } from "../Io.ts"
 import { clusterUrl, embeddedSimulator, wantsCluster } from "../Target.ts"
@@ -14,6 +15,13 @@ interface WebDemoModule {
     readonly baseUrl: string
     readonly credentials: { readonly key: string; readonly secret: string }
     readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
+    readonly capture?: {
+      readonly baseUrl: string
+      readonly clientId: string
+      readonly clientSecret: Redacted.Redacted<string>
+      readonly clientAuth: CaptureTarget.CaptureSettings["clientAuth"]
+      readonly uuid?: string | undefined
+    }
   }) => Promise<{ readonly url: string; readonly close: () => Promise<void> }>
 }
 
@@ -40,6 +48,8 @@ const load = async (): Promise<WebDemoModule> => {
 
 export interface WebOptions {
   readonly port: number | undefined
+  /** The user the Capture page's "Sign in" opens a session for (default: the simulator's sample user). */
+  readonly captureUuid: string | undefined
   readonly simulator: boolean
 }
 
@@ -47,7 +57,20 @@ export interface WebOptions {
 export const run = async (options: WebOptions, io: Io): Promise<void> => {
   const { startWebDemo } = await load()
   const useCluster = !options.simulator && wantsCluster(io.env)
+  // Checked before anything starts: a bad CAPTURE_* variable is a ConfigError (exit 2).
+  const captureFromEnv =
+    !options.simulator && CaptureTarget.wantsCapture(io.env) ? CaptureTarget.fromEnv(io.env) : undefined
   const closers: Array<() => Promise<void>> = []
+  let sim: Simulator | undefined
+  const simulator = async () => {
+    if (sim === undefined) {
+      const started = await embeddedSimulator()
+      sim = started
+      closers.push(() => started.close())
+    }
+    return sim
+  }
+  const why = options.simulator ? "--simulator given" : "no CAPILLARY_* credentials in the environment"
   try {
     let baseUrl: string
     let credentials: { readonly key: string; readonly secret: string }
@@ -71,23 +94,34 @@ export const run = async (options: WebOptions, io: Io): Promise<void> => {
       }
       attribution = input.success.attribution
     } else {
-      const sim = await embeddedSimulator()
-      closers.push(() => sim.close())
-      note(io)(
-        `${options.simulator ? "--simulator given" : "no CAPILLARY_* credentials in the environment"}: using the embedded simulator at ${sim.url}`
-      )
-      baseUrl = sim.url
+      const { url } = await simulator()
+      note(io)(`${why}: using the embedded simulator at ${url}`)
+      baseUrl = url
       credentials = { key: SAMPLE_CLIENT.key, secret: SAMPLE_CLIENT.secret }
       attribution = undefined
+    }
+    let capture: CaptureTarget.CaptureSettings
+    let captureUuid = options.captureUuid
+    if (captureFromEnv === undefined) {
+      const { captureUrl } = await simulator()
+      note(io)(
+        `${options.simulator ? "--simulator given" : "no CAPTURE_* credentials in the environment"}: the Capture page uses the embedded simulator at ${captureUrl}`
+      )
+      capture = await CaptureTarget.simulatorSettings(captureUrl)
+      captureUuid ??= SAMPLE_CAPTURE_USER.uuid
+    } else {
+      capture = captureFromEnv
     }
     const web = await startWebDemo({
       ...(options.port === undefined ? {} : { port: options.port }),
       baseUrl,
       credentials,
-      ...(attribution === undefined ? {} : { attribution })
+      ...(attribution === undefined ? {} : { attribution }),
+      capture: { ...capture, ...(captureUuid === undefined ? {} : { uuid: captureUuid }) }
     })
     closers.unshift(() => web.close())
     io.stdout.write(`browser demo: ${web.url}\n`)
+    io.stdout.write(`Capture page: ${web.url}capture.html\n`)
     note(io)("serving until Ctrl-C")
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve())

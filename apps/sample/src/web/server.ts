@@ -1,6 +1,8 @@
 /**
  * The browser demo: a page whose Capillary calls go through `@capauth/browser`'s SharedWorker, served with the
  * worker bundle and a token broker (`TokenBroker` of `@capauth/node`). The client secret stays in this process.
+ * With `capture`, also the Capture page (`/capture.html`, routes in `capture-routes.ts`): a creation token minted
+ * here and used by the browser, and a Capture session kept here behind an HttpOnly cookie.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import { fileURLToPath } from "node:url"
 import { createCapillaryClient } from "@capauth/node"
 import * as TokenBroker from "@capauth/node/TokenBroker"
 import * as esbuild from "esbuild"
+import * as CaptureRoutes from "./capture-routes.ts"
 
 export interface WebDemoOptions {
   /** Port to listen on (default 0: a free one). */
@@ -29,6 +32,8 @@ export interface WebDemoOptions {
   readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
   /** The mobile number the "Get customer" button looks up (default the simulator's sample customer). */
   readonly mobile?: string | undefined
+  /** The Capture app (or `sim.captureUrl`) of the Capture page; without it the page says it is not configured. */
+  readonly capture?: CaptureRoutes.CaptureDemoOptions | undefined
 }
 
 export interface WebDemo {
@@ -42,7 +47,8 @@ const bundle = async (): Promise<Map<string, string>> => {
   const result = await esbuild.build({
     entryPoints: {
       "capauth-shared-worker": fileURLToPath(import.meta.resolve("@capauth/browser/shared-worker")),
-      app: asset("./app.ts")
+      app: asset("./app.ts"),
+      capture: fileURLToPath(import.meta.resolve("./capture.ts"))
     },
     bundle: true,
     // Workspace packages from their TypeScript sources (the "@capauth/source" export condition).
@@ -60,7 +66,11 @@ const bundle = async (): Promise<Map<string, string>> => {
 
 /** Start the demo server. */
 export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> => {
-  const [files, html] = await Promise.all([bundle(), readFile(asset("./index.html"), "utf8")])
+  const [files, html, captureHtml] = await Promise.all([
+    bundle(),
+    readFile(asset("./index.html"), "utf8"),
+    readFile(asset("./capture.html"), "utf8")
+  ])
   const cap = createCapillaryClient({
     baseUrl: options.baseUrl,
     credentials: options.credentials,
@@ -74,6 +84,17 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
     authorize: (request) => request.headers.get("sec-fetch-site") === "same-origin"
   })
 
+  let origin = ""
+  const capture =
+    options.capture === undefined
+      ? undefined
+      : CaptureRoutes.make(options.capture, () => origin, [
+          {
+            name: "Capillary client secret",
+            forms: [options.credentials.secret, encodeURIComponent(options.credentials.secret)]
+          }
+        ])
+
   const json = (res: ServerResponse, body: unknown) => {
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
     res.end(JSON.stringify(body))
@@ -86,6 +107,11 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
     }
     if (path === "/demo/settings") return json(res, { baseUrl: options.baseUrl, mobile })
     if (path === "/demo/stats") return json(res, { brokerRequests })
+    if (path.startsWith("/capture/")) {
+      if (capture !== undefined) return capture.handle(req, res, path)
+      res.writeHead(404, { "content-type": "application/json" })
+      return res.end(JSON.stringify({ error: "Capture is not configured for this demo" }))
+    }
     const js = files.get(path)
     if (js !== undefined) {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" })
@@ -95,6 +121,10 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
       return res.end(html)
     }
+    if (path === "/capture.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      return res.end(captureHtml)
+    }
     res.writeHead(404, { "content-type": "text/plain" }).end("not found")
   })
   await new Promise<void>((resolve, reject) => {
@@ -102,12 +132,14 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve)
   })
   const { port } = server.address() as AddressInfo
+  origin = `http://${options.host ?? "127.0.0.1"}:${port}`
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}/`,
+    url: `${origin}/`,
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await cap.close()
+      await capture?.close()
     }
   }
 }
