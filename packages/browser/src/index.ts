@@ -16,5 +16,11 @@
  */
 export * as BrowserConfig from "./BrowserConfig.ts"
 export { type Connection, type ConnectOptions, connect, type FetchInit, fromWire } from "./Connection.ts"
+export {
+  type CustomerAuthClient,
+  type CustomerAuthOptions,
+  type CustomerPromiseSession,
+  createCustomerAuth
+} from "./createCustomerAuth.ts"
 export type { TokenInfo, WireError, WireEvent } from "./Protocol.ts"
 export * as WorkerHost from "./WorkerHost.ts"

@@ -151,6 +151,73 @@ export class CaptureError extends Data.TaggedError("CaptureError")<
 }
 
 /**
+ * End-customer Auth Engine, 1505: the login session (`sessionId`) is unknown, expired (about 15 minutes) or
+ * already used; at the gateway, the token is not one it accepts. Permanent for this session.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSession extends Data.TaggedError("InvalidSession")<Common> {
+  readonly action = "Start the customer's login again: a new session (startOtp or loginWithPassword)."
+}
+
+/**
+ * End-customer Auth Engine, 1506: the OTP is wrong. Each wrong OTP counts against the session's attempts.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidOtp extends Data.TaggedError("InvalidOtp")<Common> {
+  readonly action = "Ask the customer for the OTP again (the attempts per session are limited)."
+}
+
+/**
+ * End-customer Auth Engine, 1528: the password is wrong (or the customer has none).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidPassword extends Data.TaggedError("InvalidPassword")<Common> {
+  readonly action = "Ask the customer for the password again (wrong passwords are counted)."
+}
+
+/**
+ * End-customer Auth Engine, 1518 (too many wrong OTPs in this session) or 1530 (too many wrong passwords).
+ * `code` tells which.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AttemptsExhausted extends Data.TaggedError("AttemptsExhausted")<Common> {
+  readonly action =
+    "1518: start a new login session for a new OTP; 1530: the customer must reset their password."
+}
+
+/**
+ * End-customer Auth Engine, 1525: the mobile key or the web token can no longer renew the session (revoked,
+ * unknown, or the brand has no password login).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CannotRegenerate extends Data.TaggedError("CannotRegenerate")<Common> {
+  readonly action = "Log the customer in again (OTP or password); drop the stored key."
+}
+
+/**
+ * End-customer Auth Engine: a refusal with a code that has no class of its own (1519 invalid details, 1524
+ * password login disabled, 1541 identifier mismatch, …). `code` is the Auth Engine's code, `message` its
+ * description. Permanent: the same call fails the same way.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CustomerAuthError extends Data.TaggedError("CustomerAuthError")<Common> {
+  readonly action =
+    "The Auth Engine refused the call: look up `code` in Capillary's Auth Engine status codes and fix the call."
+}
+
+/**
  * The one list of capauth's errors, by tag. Everything else derives from it: the `AuthError` union,
  * `isAuthError`, the wire form the browser worker and the broker use (`toWire` / `fromWire`), and the status a
  * broker answers with (`brokerStatus`). Adding an error is adding its class above and one line here.
@@ -168,7 +235,13 @@ export const classes = {
   TransportError,
   MalformedResponse,
   ConfigError,
-  CaptureError
+  CaptureError,
+  InvalidSession,
+  InvalidOtp,
+  InvalidPassword,
+  AttemptsExhausted,
+  CannotRegenerate,
+  CustomerAuthError
 } as const
 
 /**

@@ -10,6 +10,8 @@
  * import { Effect, Layer } from "effect"
  * import { FetchHttpClient } from "effect/http"
  *
+ * declare const uuid: string, redirectUri: string, clientId: string, clientSecret: string
+ *
  * const program = Effect.gen(function* () {
  *   const capture = yield* CaptureClient.CaptureClient
  *   const count = yield* capture.call("entity.count", { type_name: "user" })
@@ -21,6 +23,7 @@
  *   Layer.provide(FetchHttpClient.layer)
  * )
  * Effect.runPromise(Effect.scoped(Effect.provide(program, Live)))
+ * // or from the CAPTURE_* variables, through Effect's ConfigProvider: CaptureClient.layerConfig
  * ```
  * @module
  * @since 0.1.0
@@ -331,3 +334,23 @@ export const layer = (
   env?: CaptureConfig.Env
 ): Layer.Layer<CaptureClient, ConfigError, HttpClient.HttpClient> =>
   Layer.effect(CaptureClient, Effect.flatMap(Effect.fromResult(CaptureConfig.make(input, env)), make))
+
+/**
+ * A layer reading the `CAPTURE_*` variables through Effect's current `ConfigProvider` (`CaptureConfig.fromConfig`:
+ * the secret as `Config.Redacted`). A missing or invalid variable fails the layer with a `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { CaptureClient } from "@capauth/core"
+ * import { ConfigProvider, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * const Live = CaptureClient.layerConfig.pipe(Layer.provide(FetchHttpClient.layer))
+ * // from elsewhere than the environment:
+ * Live.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { CAPTURE_BASE_URL: "…" } }))))
+ * ```
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<CaptureClient, ConfigError, HttpClient.HttpClient> =
+  /* @__PURE__ */ Layer.effect(CaptureClient, Effect.flatMap(CaptureConfig.fromConfig, make))

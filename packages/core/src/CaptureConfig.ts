@@ -15,11 +15,18 @@
  * }) // Result<CaptureConfig, ConfigError>
  *
  * CaptureConfig.fromEnv(process.env) // CAPTURE_BASE_URL, CAPTURE_CLIENT_ID, CAPTURE_CLIENT_SECRET, CAPTURE_CLIENT_AUTH
+ * CaptureConfig.fromConfig // the same variables through Effect's ConfigProvider (the secret as Config.Redacted)
+ * CaptureConfig.layerConfig // ... as a Layer of the CaptureConfig service
  * ```
  * @module
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { ConfigError } from "./AuthError.ts"
@@ -89,6 +96,14 @@ export interface CaptureConfig {
   readonly backoff: Lifecycle.BackoffPolicy
   readonly refresh: Partial<Lifecycle.RefreshPolicy> | undefined
 }
+
+/**
+ * The service tag of a validated config (`layer`, `layerConfig`).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const CaptureConfig = /* @__PURE__ */ Context.Service<CaptureConfig>("@capauth/core/CaptureConfig")
 
 /**
  * The environment variables, and the option each one feeds.
@@ -309,3 +324,81 @@ export const make = (input: Input = {}, env?: Env): Result.Result<CaptureConfig,
  * @category environment
  */
 export const fromEnv = (env: Env): Result.Result<CaptureConfig, ConfigError> => make({}, env)
+
+/**
+ * A layer from user input; `env` fills what the input leaves out (see `make`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (input: Input, env?: Env): Layer.Layer<CaptureConfig, ConfigError> =>
+  Layer.effect(CaptureConfig, Effect.fromResult(make(input, env)))
+
+type Read = Result.Result<Option.Option<string | Redacted.Redacted<string>>, ConfigError>
+
+/** One variable through the current `ConfigProvider`; a read the provider refuses is a ConfigError naming it. */
+const readVar = (name: EnvVar): Effect.Effect<Read> =>
+  Config.option<string | Redacted.Redacted<string>>(
+    name === "CAPTURE_CLIENT_SECRET" ? Config.Redacted(name) : Config.String(name)
+  ).pipe(
+    Effect.mapError(
+      (error) =>
+        new ConfigError({ field: name, message: `${name} could not be read: ${error.cause.message}` })
+    ),
+    Effect.result
+  )
+
+/**
+ * Validated config from the `CAPTURE_*` variables, read through Effect's current `ConfigProvider` (Effect's
+ * environment provider by default; `ConfigProvider.layer(...)` to read elsewhere), `CAPTURE_CLIENT_SECRET` as
+ * `Config.Redacted` (it stays Redacted all the way into the config). The rules are `fromEnv`'s: a missing or
+ * invalid variable is a `ConfigError` naming it; so is one the provider could not read (the first one validation
+ * needs). The other options take their defaults (memory `RefreshTokenStore`, ...): to set them, spread the
+ * result, e.g. `Effect.map(CaptureConfig.fromConfig, (config) => ({ ...config, tokenStore }))`.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
+export const fromConfig: Effect.Effect<CaptureConfig, ConfigError> = /* @__PURE__ */ Effect.suspend(() =>
+  Effect.gen(function* () {
+    const reads = new Map<EnvVar, Read>()
+    for (const name of Object.keys(envVars) as ReadonlyArray<EnvVar>) reads.set(name, yield* readVar(name))
+    let failed: ConfigError | undefined
+    const lookup = (name: EnvVar): string | undefined => {
+      const read = reads.get(name)
+      if (read === undefined) return undefined
+      if (Result.isFailure(read)) {
+        failed ??= read.failure
+        return undefined
+      }
+      const value = Option.getOrUndefined(read.success)
+      return typeof value === "string" ? value : undefined
+    }
+    // The secret is handed to `make` still Redacted (when it is not blank: a blank one reads as unset, and `make`
+    // then names CAPTURE_CLIENT_SECRET as missing, or the read error through `lookup`).
+    const secret = reads.get("CAPTURE_CLIENT_SECRET")
+    const given =
+      secret !== undefined && Result.isSuccess(secret) ? Option.getOrUndefined(secret.success) : undefined
+    const revealed = Redacted.isRedacted(given) ? Redacted.value(given) : undefined
+    const trimmed = revealed?.trim()
+    const clientSecret =
+      trimmed === undefined || trimmed === ""
+        ? undefined
+        : trimmed === revealed
+          ? (given as Redacted.Redacted<string>)
+          : Redacted.make(trimmed)
+    const validated = make(clientSecret === undefined ? {} : { clientSecret }, lookup)
+    return yield* failed === undefined ? Effect.fromResult(validated) : Effect.fail(failed)
+  })
+)
+
+/**
+ * A layer reading the `CAPTURE_*` variables through Effect's current `ConfigProvider` (see `fromConfig`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<CaptureConfig, ConfigError> = /* @__PURE__ */ Layer.effect(
+  CaptureConfig,
+  fromConfig
+)

@@ -11,6 +11,8 @@
  * import * as CapturePromiseClient from "@capauth/core/CapturePromiseClient"
  * import { FetchHttpClient } from "effect/http"
  *
+ * declare const uuid: string, redirectUri: string
+ *
  * // What `createCaptureClient` of @capauth/node and @capauth/deno does, with their HTTP layer and env reader:
  * const capture = CapturePromiseClient.make(
  *   { baseUrl: "https://myapp.us.janraincapture.com", clientId: "…", clientSecret: "…" },

@@ -20,6 +20,7 @@
  * ```ts
  * import { CaptureResponse } from "@capauth/core"
  *
+ * declare const text: string // the body as received
  * const facts = { status: 200, requestId: undefined, retryAfter: undefined, date: undefined, text, json: JSON.parse(text) }
  * CaptureResponse.process(facts, "entity", Date.now()) // Result<Body, AuthError>
  * ```

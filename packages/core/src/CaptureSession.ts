@@ -20,6 +20,8 @@
  * import { CaptureClient } from "@capauth/core"
  * import { Effect } from "effect"
  *
+ * declare const code: string, redirectUri: string
+ *
  * const program = Effect.gen(function* () {
  *   const capture = yield* CaptureClient.CaptureClient
  *   const session = yield* capture.exchangeCode({ code, redirectUri })
@@ -33,6 +35,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -40,6 +43,7 @@ import * as Scope from "effect/Scope"
 import type { IssuedToken } from "./AccessToken.ts"
 import * as AccessToken from "./AccessToken.ts"
 import { type AuthError, ConfigError } from "./AuthError.ts"
+import type { CaptureConfig } from "./CaptureConfig.ts"
 import * as CaptureRequest from "./CaptureRequest.ts"
 import * as CaptureResponse from "./CaptureResponse.ts"
 import * as Capture from "./internal/capture.ts"
@@ -65,7 +69,10 @@ export type Start =
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Capture.Deps {
+export interface Options {
+  readonly config: CaptureConfig
+  /** The HTTP client requests go through. */
+  readonly http: HttpClient.HttpClient
   /** The key of this session's refresh token in the store. */
   readonly key: string
   readonly start: Start

@@ -8,6 +8,7 @@
  * ```ts
  * import { RefreshTokenStore } from "@capauth/core"
  *
+ * declare const client: { get(key: string): Promise<string | null>; set(key: string, value: string): Promise<unknown> }
  * const store = RefreshTokenStore.memory() // the default
  * // or over your own Promise-based medium:
  * const redis = RefreshTokenStore.fromPromise({

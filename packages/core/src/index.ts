@@ -4,7 +4,10 @@
  * Modules (one concept each): Cluster, Credentials, AccessToken, AuthError, AuthHeaders, TokenEndpoint,
  * TokenSource, TokenStore, TokenManager, TokenBroker, CapillaryConfig, CapillaryClient; for Capture: CaptureConfig,
  * CaptureRequest, CaptureResponse, CaptureSession, CaptureClient, RefreshTokenStore, and CapturePromiseClient (the
- * Promise facade adapters expose as `createCaptureClient`; it needs no `ky`). The Promise + ky facade lives in
+ * Promise facade adapters expose as `createCaptureClient`; it needs no `ky`); for end-customer auth (the Auth
+ * Engine): CustomerAuthConfig, CustomerAuthRequest, CustomerAuthResponse, CustomerKeyStore, CustomerSession,
+ * CustomerAuth, and CustomerPromiseClient (adapters expose it as `createCustomerAuth`; it needs only `fetch`).
+ * The Promise + ky facade lives in
  * `@capauth/core/PromiseClient` (it needs `ky`), re-exported by each runtime adapter.
  *
  * @example
@@ -28,9 +31,15 @@ export * as AccessToken from "./AccessToken.ts"
 export * as AuthError from "./AuthError.ts"
 export {
   AccessDenied,
+  AttemptsExhausted,
+  CannotRegenerate,
   CaptureError,
   ConfigError,
+  CustomerAuthError,
   InvalidCredentials,
+  InvalidOtp,
+  InvalidPassword,
+  InvalidSession,
   MalformedResponse,
   RateLimited,
   ServiceUnavailable,
@@ -49,6 +58,13 @@ export * as CaptureResponse from "./CaptureResponse.ts"
 export * as CaptureSession from "./CaptureSession.ts"
 export * as Cluster from "./Cluster.ts"
 export * as Credentials from "./Credentials.ts"
+export * as CustomerAuth from "./CustomerAuth.ts"
+export * as CustomerAuthConfig from "./CustomerAuthConfig.ts"
+export * as CustomerAuthRequest from "./CustomerAuthRequest.ts"
+export * as CustomerAuthResponse from "./CustomerAuthResponse.ts"
+export * as CustomerKeyStore from "./CustomerKeyStore.ts"
+export * as CustomerPromiseClient from "./CustomerPromiseClient.ts"
+export * as CustomerSession from "./CustomerSession.ts"
 export * as RefreshTokenStore from "./RefreshTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"
 export * as TokenEndpoint from "./TokenEndpoint.ts"

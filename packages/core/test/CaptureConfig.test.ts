@@ -1,6 +1,8 @@
-import { Redacted, Result } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted, Result } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { describe, expect, it } from "vitest"
-import { CaptureConfig, RefreshTokenStore } from "../src/index.ts"
+import { CaptureClient, CaptureConfig, RefreshTokenStore } from "../src/index.ts"
+import { soleFailure } from "./support.ts"
 
 const base = { baseUrl: "https://myapp.us.janraincapture.com", clientId: "id1", clientSecret: "sec" }
 
@@ -94,5 +96,103 @@ describe("CaptureConfig.fromEnv", () => {
     expect(config.clientId).toBe("opt")
     expect(Redacted.value(config.clientSecret)).toBe("envsecret")
     expect(fieldOf(CaptureConfig.make({ clientAuth: "nope" as never }, env))).toBe("clientAuth")
+  })
+})
+
+describe("CaptureConfig.fromConfig / layerConfig, CaptureClient.layerConfig (Effect's ConfigProvider)", () => {
+  const env = {
+    CAPTURE_BASE_URL: "https://myapp.eu.janraincapture.com",
+    CAPTURE_CLIENT_ID: "envid",
+    CAPTURE_CLIENT_SECRET: "envsecret",
+    CAPTURE_CLIENT_AUTH: "signed"
+  }
+  const provider = (vars: Record<string, string>) =>
+    ConfigProvider.layer(ConfigProvider.fromEnv({ env: vars }))
+  const read = (vars: Record<string, string>) =>
+    Effect.runPromiseExit(
+      Effect.map(CaptureConfig.CaptureConfig, (config) => config).pipe(
+        Effect.provide(CaptureConfig.layerConfig),
+        Effect.provide(provider(vars))
+      )
+    )
+  const errorOf = async (vars: Record<string, string>) => {
+    const error = soleFailure(await read(vars))
+    if (error === undefined) throw new Error("expected a ConfigError")
+    return error
+  }
+
+  it("reads the four variables; the secret arrives Redacted and stays so", async () => {
+    const exit = await read(env)
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause))
+    const config = exit.value
+    expect(config.baseUrl.host).toBe("myapp.eu.janraincapture.com")
+    expect(config.clientId).toBe("envid")
+    expect(config.clientAuth).toBe("signed")
+    expect(Redacted.isRedacted(config.clientSecret)).toBe(true)
+    expect(Redacted.value(config.clientSecret)).toBe("envsecret")
+    expect(`${String(config.clientSecret)} ${JSON.stringify(config)}`).not.toContain("envsecret")
+    // The same rules as fromEnv: the defaults, blank is unset, values trimmed.
+    const same = Result.getOrThrow(CaptureConfig.fromEnv(env))
+    expect({ ...config, tokenStore: undefined }).toEqual({ ...same, tokenStore: undefined })
+    const basic = await read({ ...env, CAPTURE_CLIENT_AUTH: "", CAPTURE_CLIENT_SECRET: "  padded  " })
+    expect(Exit.isSuccess(basic) && basic.value.clientAuth).toBe("basic")
+    expect(Exit.isSuccess(basic) && Redacted.value(basic.value.clientSecret)).toBe("padded")
+  })
+
+  it("a missing or invalid variable fails in the typed channel with a ConfigError naming it, no secret", async () => {
+    const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+      [{}, "CAPTURE_BASE_URL"],
+      [{ ...env, CAPTURE_BASE_URL: "http://myapp.eu.janraincapture.com" }, "CAPTURE_BASE_URL"],
+      [{ ...env, CAPTURE_CLIENT_ID: "" }, "CAPTURE_CLIENT_ID"],
+      [{ ...env, CAPTURE_CLIENT_SECRET: "   " }, "CAPTURE_CLIENT_SECRET"],
+      [{ ...env, CAPTURE_CLIENT_AUTH: "oauth" }, "CAPTURE_CLIENT_AUTH"]
+    ]
+    for (const [vars, field] of cases) {
+      const error = await errorOf(vars)
+      expect(error._tag).toBe("ConfigError")
+      expect(error.field).toBe(field)
+      expect(error.message).toContain(field)
+      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain("envsecret")
+    }
+  })
+
+  it("a variable the provider cannot read is a ConfigError naming it", async () => {
+    const failing = ConfigProvider.make((path) =>
+      path.join("_") === "CAPTURE_CLIENT_SECRET"
+        ? Effect.fail(new ConfigProvider.SourceError({ message: "vault sealed" }))
+        : Effect.succeed(
+            path.join("_") in env
+              ? ConfigProvider.makeValue(env[path.join("_") as keyof typeof env])
+              : undefined
+          )
+    )
+    const exit = await Effect.runPromiseExit(
+      CaptureConfig.fromConfig.pipe(Effect.provide(ConfigProvider.layer(failing)))
+    )
+    const error = soleFailure(exit)
+    expect(error?.field).toBe("CAPTURE_CLIENT_SECRET")
+    expect(error?.message).toMatch(/CAPTURE_CLIENT_SECRET could not be read: vault sealed/)
+  })
+
+  it("CaptureClient.layerConfig builds the client from the variables, or fails the layer naming one", async () => {
+    const build = (vars: Record<string, string>) =>
+      Effect.runPromiseExit(
+        Effect.scoped(
+          Effect.map(CaptureClient.CaptureClient, (client) => client.config).pipe(
+            Effect.provide(
+              CaptureClient.layerConfig.pipe(
+                Layer.provide(FetchHttpClient.layer),
+                Layer.provide(provider(vars))
+              )
+            )
+          )
+        )
+      )
+    const ok = await build(env)
+    expect(Exit.isSuccess(ok) && ok.value.clientId).toBe("envid")
+    expect(Exit.isSuccess(ok) && ok.value.clientAuth).toBe("signed")
+    const bad = soleFailure(await build({ ...env, CAPTURE_CLIENT_ID: "has space" }))
+    expect(bad?._tag).toBe("ConfigError")
+    expect(bad?.field).toBe("CAPTURE_CLIENT_ID")
   })
 })

@@ -16,7 +16,13 @@
  * @module
  * @since 0.1.0
  */
-import { CapillaryClient, CapillaryConfig, ConfigError, type TokenManager } from "@capauth/core"
+import {
+  CapillaryClient,
+  CapillaryConfig,
+  CaptureConfig,
+  ConfigError,
+  type TokenManager
+} from "@capauth/core"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -51,10 +57,15 @@ export const isPermissionError = (error: unknown): boolean =>
   (typeof Deno.errors.NotCapable === "function" && error instanceof Deno.errors.NotCapable) ||
   error instanceof Deno.errors.PermissionDenied
 
-const refused = (name: CapillaryConfig.EnvVar) =>
+/** The flag a `CAPTURE_*` variable needs (`captureAllowEnvFlag` of createCaptureClient.ts). */
+const captureFlag = `--allow-env=${Object.keys(CaptureConfig.envVars).join(",")}`
+
+const refused = (name: string) =>
   new ConfigError({
     field: name,
-    message: `Deno refused to read ${name}: run with ${allowEnvFlag} (or pass the options in code)`
+    message: `Deno refused to read ${name}: run with ${
+      Object.hasOwn(CaptureConfig.envVars, name) ? captureFlag : allowEnvFlag
+    } (or pass the options in code)`
   })
 
 /**
@@ -77,8 +88,9 @@ export const env = (name: CapillaryConfig.EnvVar): string | undefined => {
  * Effect's `ConfigProvider` over `Deno.env`, reading only the variable asked for (path segments joined with
  * `_`, as `ConfigProvider.fromEnv` does). Effect's default `ConfigProvider.fromEnv()` copies the whole
  * `process.env`, which Deno allows only with an unrestricted `--allow-env`. Blank reads as unset. A refused
- * read fails with a `SourceError` naming the variable. `ConfigProvider.layer(DenoCapillary.configProvider)`
- * makes it the provider of a whole program.
+ * read fails with a `SourceError` naming the variable and the flag to add (`allowEnvFlag`, or
+ * `captureAllowEnvFlag` for a `CAPTURE_*` name). `ConfigProvider.layer(DenoCapillary.configProvider)` makes it
+ * the provider of a whole program, e.g. of `CaptureClient.layerConfig`.
  *
  * @since 0.1.0
  * @category environment
@@ -92,9 +104,7 @@ export const configProvider: ConfigProvider.ConfigProvider = ConfigProvider.make
     },
     catch: (cause) =>
       new ConfigProvider.SourceError({
-        message: isPermissionError(cause)
-          ? refused(name as CapillaryConfig.EnvVar).message
-          : `could not read ${name} from Deno.env`,
+        message: isPermissionError(cause) ? refused(name).message : `could not read ${name} from Deno.env`,
         cause
       })
   })

@@ -6,6 +6,8 @@
  * ```ts
  * import { createCaptureClient } from "@capauth/deno"
  *
+ * declare const code: string, redirectUri: string
+ *
  * const capture = createCaptureClient({
  *   baseUrl: "https://myapp.us.janraincapture.com", // or CAPTURE_BASE_URL
  *   clientId: Deno.env.get("ID")!,                   // or CAPTURE_CLIENT_ID

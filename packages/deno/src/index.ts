@@ -14,13 +14,21 @@
  * @since 0.1.0
  */
 
+// The port for a mobile session's key (memory by default; `fromPromise` over your secure storage).
+export { CustomerKeyStore } from "@capauth/core"
 // The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
 export {
   AccessDenied,
+  AttemptsExhausted,
   type AuthError,
+  CannotRegenerate,
   CaptureError,
   ConfigError,
+  CustomerAuthError,
   InvalidCredentials,
+  InvalidOtp,
+  InvalidPassword,
+  InvalidSession,
   isAuthError,
   MalformedResponse,
   RateLimited,
@@ -43,6 +51,13 @@ export {
   captureAllowEnvFlag,
   createCaptureClient
 } from "./createCaptureClient.ts"
+export {
+  type CustomerAuthClient,
+  type CustomerAuthOptions,
+  type CustomerOtpLogin,
+  type CustomerPromiseSession,
+  createCustomerAuth
+} from "./createCustomerAuth.ts"
 export * as DenoCapillary from "./DenoCapillary.ts"
 export * as DenoKvTokenStore from "./DenoKvTokenStore.ts"
 export * as TokenBroker from "./TokenBroker.ts"

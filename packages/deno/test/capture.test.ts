@@ -1,62 +1,49 @@
 /**
- * `createCaptureClient` on Deno against the testkit simulator's Capture endpoints, and Deno's env permission:
- * the suite runs without any CAPTURE_* in `--allow-env`, so a variable read is refused and named.
+ * What is Deno's own about `createCaptureClient`: its rejections are the error classes mod.ts exports
+ * (`instanceof`, not only `_tag`). The scenarios every runtime shares are the Capture contract
+ * (capture.contract.test.ts); the `--allow-env` errors are in permissions.test.ts.
  */
 
 import assert from "node:assert/strict"
-import { SAMPLE_CAPTURE_CLIENT, SAMPLE_CAPTURE_USER, startSimulator } from "@capauth/testkit"
-import * as Redacted from "effect/Redacted"
-import { CaptureError, ConfigError, captureAllowEnvFlag, createCaptureClient } from "../mod.ts"
+import { SAMPLE_CAPTURE_CLIENT, startSimulator } from "@capauth/testkit"
+import {
+  CaptureError,
+  ConfigError,
+  createCaptureClient,
+  InvalidCredentials,
+  isAuthError,
+  TokenExpired
+} from "../mod.ts"
 
-const redirectUri = "https://app.example.com/callback"
-
-Deno.test("createCaptureClient: the whole flow in each client auth mode", async () => {
-  const sim = await startSimulator({ seed: 3 })
-  try {
-    for (const clientAuth of ["basic", "params", "signed"] as const) {
-      const capture = createCaptureClient({
-        baseUrl: sim.captureUrl,
-        clientId: SAMPLE_CAPTURE_CLIENT.clientId,
-        clientSecret: SAMPLE_CAPTURE_CLIENT.clientSecret,
-        clientAuth
-      })
-      try {
-        assert.equal((await capture.call("entity.count", { type_name: "user" })).total_count, 1)
-        const code = await capture.authorizationCode({
-          typeName: "user",
-          uuid: SAMPLE_CAPTURE_USER.uuid,
-          redirectUri
-        })
-        const session = await capture.exchangeCode({ code, redirectUri })
-        const me = await session.call("entity", { type_name: "user" })
-        assert.equal((me.result as { uuid: string }).uuid, SAMPLE_CAPTURE_USER.uuid)
-        const { refreshToken } = await session.tokens()
-        assert.equal((await capture.session({ refreshToken }).call("entity")).stat, "ok")
-        const ct = await capture.creationToken({ typeName: "user", lifetime: 60 })
-        assert.ok(Redacted.isRedacted(ct.value))
-        const e = await capture.call("entity.count", { type_name: "nope" }).catch((error: unknown) => error)
-        assert.ok(e instanceof CaptureError)
-        assert.equal(e.code, 200)
-        assert.equal(e.error, "invalid_argument")
-        assert.equal(typeof e.requestId, "string")
-      } finally {
-        await capture.close()
-      }
-    }
-    assert.equal(sim.capture.stats().signatureChecks.failed, 0)
-  } finally {
-    await sim.close()
+Deno.test("createCaptureClient rejects and throws with the error classes of mod.ts", async () => {
+  const sim = await startSimulator({ port: 0 })
+  const options = {
+    baseUrl: sim.captureUrl,
+    clientId: SAMPLE_CAPTURE_CLIENT.clientId,
+    clientSecret: SAMPLE_CAPTURE_CLIENT.clientSecret
   }
-})
-
-Deno.test("a CAPTURE_* variable Deno refuses to read is a ConfigError naming the --allow-env flag", () => {
+  const capture = createCaptureClient(options)
+  const wrong = createCaptureClient({ ...options, clientSecret: "wrong-secret" })
   try {
-    createCaptureClient({ clientId: "id", clientSecret: "secret" })
-    assert.fail("expected a ConfigError")
-  } catch (error) {
-    assert.ok(error instanceof ConfigError)
-    assert.equal(error.field, "CAPTURE_BASE_URL")
-    assert.ok(error.message.includes(captureAllowEnvFlag))
-    assert.ok(!error.message.includes("secret"))
+    const refused = await capture.call("entity.count", { type_name: "nope" }).catch((e: unknown) => e)
+    assert.ok(refused instanceof CaptureError && isAuthError(refused))
+    const denied = await wrong.call("entity.count", { type_name: "user" }).catch((e: unknown) => e)
+    assert.ok(denied instanceof InvalidCredentials)
+    const unknown = await capture
+      .exchangeCode({ code: "not-a-code", redirectUri: "https://app.example.com/cb" })
+      .catch((e: unknown) => e)
+    assert.ok(unknown instanceof CaptureError, String(unknown)) // 200 invalid_argument: an unknown code
+    sim.faults.add({ path: "/capture/oauth/token", fault: { kind: "status", status: 400, errorCode: 415 } })
+    const spent = await capture
+      .exchangeCode({ code: "any-code", redirectUri: "https://app.example.com/cb" })
+      .catch((e: unknown) => e)
+    assert.ok(spent instanceof TokenExpired)
+    assert.throws(() => createCaptureClient({ ...options, clientAuth: "digest" as never }), ConfigError)
+    await capture.close()
+    assert.ok((await capture.call("entity.count").catch((e: unknown) => e)) instanceof ConfigError)
+  } finally {
+    await capture.close()
+    await wrong.close()
+    await sim.close()
   }
 })

@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict"
-import { CapillaryConfig } from "@capauth/core"
-import { DenoCapillary } from "../mod.ts"
+import { CapillaryConfig, CaptureConfig } from "@capauth/core"
+import { captureAllowEnvFlag, DenoCapillary } from "../mod.ts"
 
 const config = new URL("../deno.json", import.meta.url).pathname
 
@@ -19,10 +19,15 @@ const run = async (script: string, flags: ReadonlyArray<string>) => {
       ...flags,
       new URL(script, import.meta.url).pathname
     ],
-    // Blank CAPILLARY_* so a developer's own settings cannot change the outcome (blank reads as unset).
+    // Blank CAPILLARY_* and CAPTURE_* so a developer's own settings cannot change the outcome (blank reads as unset).
     env: {
       NO_COLOR: "1",
-      ...Object.fromEntries(Object.keys(CapillaryConfig.envVars).map((name) => [name, ""]))
+      ...Object.fromEntries(
+        [...Object.keys(CapillaryConfig.envVars), ...Object.keys(CaptureConfig.envVars)].map((name) => [
+          name,
+          ""
+        ])
+      )
     },
     stdin: "null"
   }).output()
@@ -50,4 +55,32 @@ Deno.test("deno run without --unstable-kv: opening the KV store names the flag",
   const withFlag = await run("./fixtures/open-kv.ts", ["--unstable-kv"])
   assert.equal(withFlag.code, 0, withFlag.err)
   assert.equal(withFlag.out.trim(), "opened")
+})
+
+Deno.test("createCaptureClient without the CAPTURE_* names in --allow-env: a ConfigError naming the variable and the flag", async () => {
+  const { code, out, err } = await run("./fixtures/capture-from-env.ts", [])
+  assert.notEqual(code, 0)
+  assert.equal(out, "")
+  assert.match(err, /ConfigError: Deno refused to read CAPTURE_BASE_URL/)
+  assert.ok(err.includes(captureAllowEnvFlag), err)
+  assert.ok(!err.includes("fixture-s3cret"), err)
+})
+
+Deno.test("createCaptureClient with captureAllowEnvFlag gets past permissions to the missing variable", async () => {
+  const { code, err } = await run("./fixtures/capture-from-env.ts", [captureAllowEnvFlag])
+  assert.notEqual(code, 0)
+  assert.match(err, /ConfigError: baseUrl is required: pass baseUrl or set CAPTURE_BASE_URL/)
+  assert.ok(!err.includes("fixture-s3cret"), err)
+})
+
+Deno.test("CaptureClient.layerConfig over DenoCapillary.configProvider without --allow-env names the CAPTURE_* flag", async () => {
+  const { code, out, err } = await run("./fixtures/capture-layer-config.ts", [])
+  assert.notEqual(code, 0)
+  assert.equal(out, "")
+  assert.match(err, /ConfigError/)
+  assert.match(err, /CAPTURE_BASE_URL could not be read: Deno refused to read CAPTURE_BASE_URL/)
+  assert.ok(err.includes(captureAllowEnvFlag), err)
+  const allowed = await run("./fixtures/capture-layer-config.ts", [captureAllowEnvFlag])
+  assert.notEqual(allowed.code, 0)
+  assert.match(allowed.err, /baseUrl is required: pass baseUrl or set CAPTURE_BASE_URL/)
 })

@@ -5,6 +5,8 @@
  * ```ts
  * import { createCaptureClient } from "@capauth/node"
  *
+ * declare const clientId: string, clientSecret: string, uuid: string, redirectUri: string, refreshToken: string
+ *
  * const capture = createCaptureClient({
  *   baseUrl: "https://myapp.us.janraincapture.com", // or CAPTURE_BASE_URL
  *   clientId, clientSecret,                          // or CAPTURE_CLIENT_ID / CAPTURE_CLIENT_SECRET

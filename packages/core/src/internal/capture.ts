@@ -87,7 +87,7 @@ export const send = (
  * calls), HTTP 429 and 503. Network failures and other 5xx are not retried here: the request may have been
  * carried out (and a code or refresh token spent).
  */
-export const retryable = (error: Err.AuthError): boolean =>
+const retryable = (error: Err.AuthError): boolean =>
   (error._tag === "ServiceUnavailable" || error._tag === "RateLimited") &&
   (error.code === 480 || error.code === 510 || error.status === 429 || error.status === 503)
 

@@ -9,6 +9,11 @@
  * - `storeContract`: a `TokenStore` (get/set/compare-and-delete, isolation, concurrency, persistence).
  * - `sourceContract`: a `TokenSource` over HTTP (what a fetch hands back, `sentAt`, typed transient/permanent errors).
  * - `brokerContract`: a token broker (envelope, statuses, no-store, compare-and-invalidate by fingerprint).
+ * - `customerAuthContract`: end-customer auth against the simulator's Auth Engine (each flow, each code's error,
+ *   one regeneration under concurrency, no retry after the OTP limit, lifetime from `exp - iat`, resume, secrets).
+ * - `captureContract`: the Capture Promise client against the simulator's Capture side (client auth modes, code
+ *   flow, single-use refresh tokens rotated once under concurrency, 414 retried once, creation tokens, error
+ *   fields and codes, config, close).
  *
  * @example
  * Node with vitest. `createCapillaryClient` is `@capauth/node`'s (`import { createCapillaryClient } from
@@ -35,12 +40,24 @@
  */
 export { type BrokerContractClient, type BrokerRunner, brokerContract } from "./broker.ts"
 export {
+  type CaptureContractClient,
+  type CaptureContractSession,
+  type CaptureRunner,
+  captureContract
+} from "./capture.ts"
+export {
   type ClientRunner,
   type ContractEnv,
   type ContractPromiseClient,
   type ContractTokenInfo,
   clientContract
 } from "./client.ts"
+export {
+  type ContractCustomerAuth,
+  type ContractCustomerSession,
+  type CustomerAuthRunner,
+  customerAuthContract
+} from "./customer-auth.ts"
 export { serveNode } from "./serve-node.ts"
 export {
   type ContractIssuedToken,
