@@ -5,6 +5,7 @@
 import { SAMPLE_CAPTURE_CLIENT, SAMPLE_CAPTURE_USER, type Simulator, startSimulator } from "@capauth/testkit"
 import { Effect, Exit, Option, Redacted, Result } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
+import * as TestClock from "effect/testing/TestClock"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as CapturePromiseClient from "../src/CapturePromiseClient.ts"
 import {
@@ -148,30 +149,44 @@ describe("against the testkit Capture simulator", () => {
   })
 
   it("200 concurrent callers on a session expired by the clock: exactly one refresh", async () => {
-    const outcome = value(
-      await withClient(
-        (c) =>
-          Effect.gen(function* () {
-            const session = yield* openSession(c)
-            yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1_900))) // stale at 1.8 s of 2 s
-            return yield* Effect.all(
-              Array.from({ length: 200 }, () => session.call("entity")),
-              { concurrency: "unbounded" }
-            )
-          }),
-        {
-          clientId: shortLived.clientId,
-          clientSecret: shortLived.clientSecret,
-          refresh: { refreshAtFraction: 1 }
-        }
+    // The client's clock (TestClock) moves past the token's stale point; this simulator's clock is manual and
+    // never moves, so no token expires server-side while the calls run: only the client's own rule refreshes.
+    const still = await startSimulator({ port: 0, clock: "manual", capture: { clients: [shortLived] } })
+    try {
+      const outcome = value(
+        await Effect.runPromiseExit(
+          Effect.scoped(
+            Effect.gen(function* () {
+              const c = yield* CaptureClient.make(
+                Result.getOrThrow(
+                  CaptureConfig.make({
+                    baseUrl: still.captureUrl,
+                    clientId: shortLived.clientId,
+                    clientSecret: shortLived.clientSecret,
+                    refresh: { refreshAtFraction: 1 }
+                  })
+                )
+              )
+              const session = yield* openSession(c)
+              yield* TestClock.adjust("1900 millis") // stale at 1.8 s of 2 s
+              return yield* Effect.all(
+                Array.from({ length: 200 }, () => session.call("entity")),
+                { concurrency: "unbounded" }
+              )
+            })
+          ).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(TestClock.layer()))
+        )
       )
-    )
-    expect(outcome).toHaveLength(200)
-    expect(refreshes()).toBe(1)
-    expect(stats().refreshTokenReuse).toBe(0)
-    expect(sim.capture.requests.filter((r) => r.auth === "access_token" && r.stat === "error")).toHaveLength(
-      0
-    )
+      expect(outcome).toHaveLength(200)
+      const stillStats = still.capture.stats()
+      expect(stillStats.tokenRequests.refresh_token ?? 0).toBe(1)
+      expect(stillStats.refreshTokenReuse).toBe(0)
+      expect(
+        still.capture.requests.filter((r) => r.auth === "access_token" && r.stat === "error")
+      ).toHaveLength(0)
+    } finally {
+      await still.close()
+    }
   })
 
   it("414 from the server (tokens expired server-side) on 200 concurrent calls: one refresh, all retried once", async () => {

@@ -1,6 +1,12 @@
 /** `web`: serve the browser demo (apps/sample/src/web/server.ts) and print its URL until Ctrl-C. */
 import { CapillaryConfig } from "@capauth/core"
-import { SAMPLE_CAPTURE_USER, SAMPLE_CLIENT, type Simulator } from "@capauth/testkit"
+import {
+  SAMPLE_AUTH_ENGINE_BRAND,
+  SAMPLE_AUTH_ENGINE_USER,
+  SAMPLE_CAPTURE_USER,
+  SAMPLE_CLIENT,
+  type Simulator
+} from "@capauth/testkit"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as CaptureTarget from "../CaptureTarget.ts"
@@ -21,6 +27,13 @@ interface WebDemoModule {
       readonly clientSecret: Redacted.Redacted<string>
       readonly clientAuth: CaptureTarget.CaptureSettings["clientAuth"]
       readonly uuid?: string | undefined
+    }
+    readonly authEngine?: {
+      readonly baseUrl: string
+      readonly gatewayUrl: string
+      readonly brand: string
+      readonly mobile?: string | undefined
+      readonly simulator?: Simulator["authEngine"] | undefined
     }
   }) => Promise<{ readonly url: string; readonly close: () => Promise<void> }>
 }
@@ -112,16 +125,27 @@ export const run = async (options: WebOptions, io: Io): Promise<void> => {
     } else {
       capture = captureFromEnv
     }
+    // The login page always uses the embedded simulator's Auth Engine (its OTPs are read back, not texted).
+    const { authEngineUrl, authEngineGatewayUrl, authEngine } = await simulator()
+    note(io)(`the login page uses the embedded simulator's Auth Engine at ${authEngineUrl}`)
     const web = await startWebDemo({
       ...(options.port === undefined ? {} : { port: options.port }),
       baseUrl,
       credentials,
       ...(attribution === undefined ? {} : { attribution }),
-      capture: { ...capture, ...(captureUuid === undefined ? {} : { uuid: captureUuid }) }
+      capture: { ...capture, ...(captureUuid === undefined ? {} : { uuid: captureUuid }) },
+      authEngine: {
+        baseUrl: authEngineUrl,
+        gatewayUrl: authEngineGatewayUrl,
+        brand: SAMPLE_AUTH_ENGINE_BRAND.name,
+        mobile: SAMPLE_AUTH_ENGINE_USER.mobile,
+        simulator: authEngine
+      }
     })
     closers.unshift(() => web.close())
     io.stdout.write(`browser demo: ${web.url}\n`)
     io.stdout.write(`Capture page: ${web.url}capture.html\n`)
+    io.stdout.write(`Login page: ${web.url}login.html\n`)
     note(io)("serving until Ctrl-C")
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve())

@@ -19,6 +19,7 @@ import { createCapillaryClient } from "@capauth/node"
 import * as TokenBroker from "@capauth/node/TokenBroker"
 import * as esbuild from "esbuild"
 import * as CaptureRoutes from "./capture-routes.ts"
+import * as LoginRoutes from "./login-routes.ts"
 
 export interface WebDemoOptions {
   /** Port to listen on (default 0: a free one). */
@@ -34,6 +35,8 @@ export interface WebDemoOptions {
   readonly mobile?: string | undefined
   /** The Capture app (or `sim.captureUrl`) of the Capture page; without it the page says it is not configured. */
   readonly capture?: CaptureRoutes.CaptureDemoOptions | undefined
+  /** The Auth Engine (or `sim.authEngineUrl`) of the login page; without it the page says it is not configured. */
+  readonly authEngine?: LoginRoutes.LoginDemoOptions | undefined
 }
 
 export interface WebDemo {
@@ -48,7 +51,8 @@ const bundle = async (): Promise<Map<string, string>> => {
     entryPoints: {
       "capauth-shared-worker": fileURLToPath(import.meta.resolve("@capauth/browser/shared-worker")),
       app: asset("./app.ts"),
-      capture: fileURLToPath(import.meta.resolve("./capture.ts"))
+      capture: fileURLToPath(import.meta.resolve("./capture.ts")),
+      login: fileURLToPath(import.meta.resolve("./login.ts"))
     },
     bundle: true,
     // Workspace packages from their TypeScript sources (the "@capauth/source" export condition).
@@ -66,10 +70,11 @@ const bundle = async (): Promise<Map<string, string>> => {
 
 /** Start the demo server. */
 export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> => {
-  const [files, html, captureHtml] = await Promise.all([
+  const [files, html, captureHtml, loginHtml] = await Promise.all([
     bundle(),
     readFile(asset("./index.html"), "utf8"),
-    readFile(asset("./capture.html"), "utf8")
+    readFile(asset("./capture.html"), "utf8"),
+    readFile(asset("./login.html"), "utf8")
   ])
   const cap = createCapillaryClient({
     baseUrl: options.baseUrl,
@@ -95,6 +100,8 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
           }
         ])
 
+  const login = options.authEngine === undefined ? undefined : LoginRoutes.make(options.authEngine)
+
   const json = (res: ServerResponse, body: unknown) => {
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
     res.end(JSON.stringify(body))
@@ -112,6 +119,11 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
       res.writeHead(404, { "content-type": "application/json" })
       return res.end(JSON.stringify({ error: "Capture is not configured for this demo" }))
     }
+    if (path.startsWith("/login/")) {
+      if (login !== undefined) return login.handle(req, res, path)
+      res.writeHead(404, { "content-type": "application/json" })
+      return res.end(JSON.stringify({ error: "the Auth Engine is not configured for this demo" }))
+    }
     const js = files.get(path)
     if (js !== undefined) {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" })
@@ -124,6 +136,10 @@ export const startWebDemo = async (options: WebDemoOptions): Promise<WebDemo> =>
     if (path === "/capture.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
       return res.end(captureHtml)
+    }
+    if (path === "/login.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      return res.end(loginHtml)
     }
     res.writeHead(404, { "content-type": "text/plain" }).end("not found")
   })
