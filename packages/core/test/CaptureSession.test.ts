@@ -4,6 +4,7 @@
  */
 import { Effect, Exit, Option, Redacted, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
+import * as TestClock from "effect/testing/TestClock"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type AuthError, CaptureClient, CaptureConfig, RefreshTokenStore } from "../src/index.ts"
 import { type FakeCapture, startFakeCapture } from "./captureServer.ts"
@@ -44,6 +45,25 @@ const withClient = <A, E>(
       Effect.provide(FetchHttpClient.layer)
     )
   )
+
+/** As `withClient`, with the client's clock a `TestClock`: time passes only by `TestClock.adjust`. */
+const withTestClock = <A, E>(
+  f: (client: CaptureClient.Service) => Effect.Effect<A, E>,
+  input: Partial<CaptureConfig.Input> = {}
+) =>
+  Effect.runPromiseExit(
+    Effect.scoped(Effect.flatMap(CaptureClient.make(configFor(input)), f)).pipe(
+      Effect.provide(FetchHttpClient.layer),
+      Effect.provide(TestClock.layer())
+    )
+  )
+
+/**
+ * Past the stale point of a token the server issued with its default lifetime (3600 s, stale 30 s before).
+ * The server expires tokens by real time, an hour on: none expires server-side while a test runs, so only
+ * the client's own rule (its clock) refreshes.
+ */
+const pastStale = "3580 seconds"
 
 const value = <A, E>(exit: Exit.Exit<A, E>): A => {
   if (Exit.isSuccess(exit)) return exit.value
@@ -202,15 +222,13 @@ describe("the code exchange", () => {
 })
 
 describe("refresh-token rotation", () => {
-  it("200 concurrent callers on an expired session: exactly one oauth/token refresh, all served", async () => {
-    server.expiresIn = 1 // stale 0.9 s after the exchange
+  it("200 concurrent callers on a session gone stale by the clock: exactly one oauth/token refresh, all served", async () => {
     server.refreshDelay = 50
     const results = value(
-      await withClient((c) =>
+      await withTestClock((c) =>
         Effect.gen(function* () {
           const session = yield* openSession(c)
-          server.expiresIn = 3600 // the refreshed token lives long: one refresh is all the test may see
-          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1_100)))
+          yield* TestClock.adjust(pastStale)
           return yield* Effect.all(
             Array.from({ length: 200 }, () => session.call("entity", { type_name: "user" })),
             { concurrency: "unbounded" }
@@ -246,11 +264,13 @@ describe("refresh-token rotation", () => {
 
   it("stores the rotated refresh token before the new access token is used", async () => {
     // The store's writes go into the server's own event log, as they finish: one timeline for both.
+    // The store is slow (60 ms of real I/O latency, like the server's refreshDelay: the client's clock is not
+    // involved): it widens the window in which a wrong order would show. The outcome does not depend on speed.
     const memory = RefreshTokenStore.memory()
     const slowStore: RefreshTokenStore.RefreshTokenStore = {
       get: memory.get,
       set: (key, refreshToken) =>
-        Effect.sleep("60 millis").pipe(
+        TestClock.withLive(Effect.sleep("60 millis")).pipe(
           Effect.andThen(memory.set(key, refreshToken)),
           Effect.andThen(
             Effect.sync(() =>
@@ -265,14 +285,12 @@ describe("refresh-token rotation", () => {
           )
         )
     }
-    server.expiresIn = 1
     const stored = value(
-      await withClient(
+      await withTestClock(
         (c) =>
           Effect.gen(function* () {
             const session = yield* openSession(c, "ordered")
-            server.expiresIn = 3600
-            yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1_100)))
+            yield* TestClock.adjust(pastStale)
             yield* Effect.all([session.call("entity"), session.call("entity")], { concurrency: "unbounded" })
             return yield* slowStore.get("ordered")
           }),

@@ -236,6 +236,8 @@ describe("against the testkit Capture simulator", () => {
     const marks: Array<{ refreshToken: string; requestsSeen: number }> = []
     const store: RefreshTokenStore.RefreshTokenStore = {
       get: memory.get,
+      // A slow store (40 ms of I/O latency): it widens the window in which a wrong order would show. Nothing
+      // goes stale by time here (the simulator expires the tokens), and the outcome does not depend on speed.
       set: (key, refreshToken) =>
         Effect.sleep("40 millis").pipe(
           Effect.andThen(memory.set(key, refreshToken)),
