@@ -34,6 +34,7 @@ import { type Simulator, startSimulator } from "../simulator.ts"
 import type { RequestLogEntry, SimulatorOptions } from "../types.ts"
 import type { ContractEnv } from "./client.ts"
 import { collector, type Tagged } from "./collect.ts"
+import { envOverride } from "./env.ts"
 
 // ---------------------------------------------------------------------------------------------------------
 // What a runner supplies.
@@ -229,7 +230,7 @@ export const captureContract = <Options, Secret>(runner: CaptureRunner<Options, 
   const scope = () => {
     const sims: Array<Simulator> = []
     const clients: Array<CaptureContractClient<Secret>> = []
-    const saved = new Map<EnvVar, string | undefined>()
+    const environment = envOverride(env, ENV_VARS)
 
     const simulator = async (options: SimulatorOptions = {}) => {
       const sim = await startSimulator({ port: 0, ...options })
@@ -249,12 +250,7 @@ export const captureContract = <Options, Secret>(runner: CaptureRunner<Options, 
     }
 
     /** Sets exactly `vars` among the CAPTURE_* variables (the rest unset) until the test ends. */
-    const setEnv = (vars: EnvVars) => {
-      for (const name of ENV_VARS) {
-        if (!saved.has(name)) saved.set(name, env.get(name))
-        env.set(name, vars[name])
-      }
-    }
+    const setEnv = (vars: EnvVars) => environment.set(vars)
 
     const dispose = async () => {
       await Promise.allSettled(clients.splice(0).map((c) => c.close()))
@@ -271,7 +267,7 @@ export const captureContract = <Options, Secret>(runner: CaptureRunner<Options, 
         }
         await sim.close()
       }
-      for (const [name, value] of saved) env.set(name, value)
+      environment.restore()
     }
     return { simulator, client, fromEnv, setEnv, dispose }
   }

@@ -31,6 +31,7 @@ import { md5hex } from "../registry.ts"
 import { type Simulator, startSimulator } from "../simulator.ts"
 import type { ExpirySignal, SimulatorOptions } from "../types.ts"
 import { collector, type Tagged } from "./collect.ts"
+import { envOverride } from "./env.ts"
 import type { ContractAttribution } from "./wire.ts"
 
 // ---------------------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
   const scope = () => {
     const sims: Array<Simulator> = []
     const clients: Array<ContractPromiseClient<Secret>> = []
-    const saved = new Map<EnvVar, string | undefined>()
+    const environment = envOverride(env, ENV_VARS)
 
     const simulator = async (options: SimulatorOptions = {}) => {
       const sim = await startSimulator({ port: 0, sharedKey: true, ...options })
@@ -190,12 +191,7 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
     const fromEnv = () => track(runner.createClient())
 
     /** Sets exactly `vars` among the CAPILLARY_* variables (the rest unset) until the test ends. */
-    const setEnv = (vars: EnvVars) => {
-      for (const name of ENV_VARS) {
-        if (!saved.has(name)) saved.set(name, env.get(name))
-        env.set(name, vars[name])
-      }
-    }
+    const setEnv = (vars: EnvVars) => environment.set(vars)
 
     const dispose = async () => {
       await Promise.allSettled(clients.splice(0).map((c) => c.close()))
@@ -203,7 +199,7 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
         for (const t of sim.tokens) tokensUsed.add(t.token)
         await sim.close()
       }
-      for (const [name, value] of saved) env.set(name, value)
+      environment.restore()
     }
     return { simulator, client, fromEnv, setEnv, dispose }
   }
