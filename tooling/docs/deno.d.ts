@@ -64,6 +64,16 @@ declare namespace Deno {
 
   export function openKv(path?: string): Promise<Kv>
 
+  /** A fetch client of its own (`fetch(url, { client })`), e.g. through a proxy. */
+  export interface HttpClient {
+    close(): void
+  }
+  export interface Proxy {
+    readonly url: string
+    readonly basicAuth?: { readonly username: string; readonly password: string }
+  }
+  export function createHttpClient(options: { readonly proxy?: Proxy }): HttpClient
+
   /** What `Deno.serve` hands a handler besides the request. */
   export interface ServeHandlerInfo {
     readonly remoteAddr: {

@@ -7,5 +7,6 @@ const conditions = ["@capauth/source", "module", "node", "development|production
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
-  test: { include: ["test/**/*.test.ts"], testTimeout: 20_000, hookTimeout: 20_000 }
+  // One file at a time: each is a load run whose timing goals assume the cores are its own.
+  test: { include: ["test/**/*.test.ts"], testTimeout: 20_000, hookTimeout: 20_000, fileParallelism: false }
 })

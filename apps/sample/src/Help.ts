@@ -13,6 +13,10 @@ Commands:
   capture                  guided run of the Capture client: client auth modes, code exchange, session,
                            refresh and rotation, creation token (embedded simulator, or CAPTURE_*)
   web                      serve the browser demo (and its Capture page) and print its URL
+  rotate                   credential rotation without downtime: two API clients in order, the old one deleted
+                           mid-run, the switch to the new one (embedded simulator)
+  fleet                    several processes on one Redis (@capauth/redis): the token requests the whole fleet
+                           makes (one), against an embedded simulator
   help [command]           show help (same as --help)
 
 Target of token, call and web: the cluster named by the CAPILLARY_* variables (CAPILLARY_CLUSTER or
@@ -125,4 +129,38 @@ Options:
   -h, --help            show this help
 
 Target: the CAPILLARY_* cluster and the CAPTURE_* app when set; otherwise an embedded simulator.
+`
+
+export const rotate = `Usage: capauth-sample rotate [--wave N]
+
+A credential rotation without downtime, on an embedded simulator: the client is created with
+credentials: [old client, new client]. Calls run in waves; between waves the org admin deletes the old client.
+The next wave meets the old token's 401 and the old client's refused token request, and capauth switches to the
+new client at once (one CredentialSwitched event; no call fails). Outside the sample: pass the list in code, or
+set CAPILLARY_CLIENT_KEY_2 / CAPILLARY_CLIENT_SECRET_2 next to CAPILLARY_CLIENT_KEY / CAPILLARY_CLIENT_SECRET.
+
+Options:
+  --wave N      concurrent calls per wave (default 20, max 1000)
+  -h, --help    show this help
+
+Exit code 1 if a call failed or the switch was not seen exactly once.
+`
+
+export const fleet = `Usage: capauth-sample fleet [--processes N] [--callers N]
+
+Several processes of one service sharing a token through Redis (@capauth/redis), against an embedded simulator:
+each process is this CLI again, with createCapillaryClient({ tokenStore: redisTokenStore({ url }) }) and N
+concurrent calls. It prints each process's calls and whether it fetched the token or read it from Redis, and the
+token requests the simulator saw for the whole fleet (1: one process takes the lease and fetches, the others
+read the stored token).
+
+Redis: CAPAUTH_REDIS_URL when set (keys under a prefix of this run), else a redis-server started on 127.0.0.1
+(a free port, no persistence) and stopped after; it must be installed (apt-get install redis-server).
+
+Options:
+  --processes N   processes (default 4, max 32)
+  --callers N     concurrent calls per process (default 100, max 1000)
+  -h, --help      show this help
+
+Exit code 1 if a call failed.
 `

@@ -12,7 +12,9 @@ const helps: Record<string, string> = {
   token: Help.token,
   call: Help.call,
   capture: Help.capture,
-  web: Help.web
+  web: Help.web,
+  fleet: Help.fleet,
+  rotate: Help.rotate
 }
 
 const parseCount = (command: string, flag: string, value: string | undefined, fallback: number): number => {
@@ -193,6 +195,31 @@ const dispatch = async (argv: ReadonlyArray<string>, io: Io): Promise<number> =>
         io
       )
       return ExitCode.ok
+    }
+    case "rotate": {
+      const { values, positionals } = parse("rotate", rest, { wave: { type: "string" } })
+      if (showHelp(values)) return ExitCode.ok
+      noPositionals("rotate", positionals)
+      const Rotate = await import("./commands/rotate.ts")
+      return Rotate.run({ wave: parseCount("rotate", "wave", values.wave as string | undefined, 20) }, io)
+    }
+    case "fleet": {
+      const { values, positionals } = parse("fleet", rest, {
+        processes: { type: "string" },
+        callers: { type: "string" },
+        worker: { type: "boolean" }
+      })
+      if (showHelp(values)) return ExitCode.ok
+      noPositionals("fleet", positionals)
+      const Fleet = await import("./commands/fleet.ts")
+      if (values.worker === true) return Fleet.worker(io)
+      const processes = parseCount("fleet", "processes", values.processes as string | undefined, 4)
+      if (processes > 32)
+        throw new UsageError(`--processes needs an integer 1..32, got "${processes}"`, "fleet")
+      return Fleet.run(
+        { processes, callers: parseCount("fleet", "callers", values.callers as string | undefined, 100) },
+        io
+      )
     }
     default:
       throw new UsageError(`unknown command "${command}"`)

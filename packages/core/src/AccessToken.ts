@@ -3,9 +3,9 @@
  * token request was sent, so network latency eats into the lifetime and never extends it.
  *
  * ```
- * obtainedAt ─────────── refreshAt ─────────── staleAt ── expiresAt
- *    fresh: served as is │ refresh ahead: served,  │ stale: callers wait
- *                        │ one background refresh  │ for a new token
+ * obtainedAt ─────────── refreshAt ─────────── staleAt ──────────── expiresAt
+ *    fresh: served as is │ refresh ahead: served,  │ stale: still served, │ expired: callers
+ *                        │ one background refresh  │ renewed at once      │ wait for a new one
  * ```
  *
  * @example
@@ -52,21 +52,28 @@ export const maxLength = 8192
 const headerSafe = /^[\x21-\x7E]+$/
 
 /**
- * Why an issued token cannot be used, or `undefined` if it can. Every source's tokens pass here (the
- * `TokenManager` checks them), so a token no header could carry is refused before it is ever sent.
+ * Why an issued token cannot be used, or `undefined` if it can: blank, holding what a header cannot carry,
+ * longer than `maxLength`, or living less than 1 s or more than 31 days (its `ttlSeconds` cross-checked with
+ * the JWT's `exp - iat`). Every source's tokens pass here (the `TokenManager` checks them), so such a token is
+ * refused before it is ever sent.
  *
  * @since 0.1.0
  * @category validation
  */
 export const unusable = (issued: IssuedToken): MalformedResponse | undefined => {
   const value = Redacted.value(issued.value)
-  if (headerSafe.test(value) && value.length <= maxLength) return undefined
-  return new MalformedResponse({
-    message:
-      value.length > maxLength
-        ? `the issued token is longer than ${maxLength} characters: no header could carry it`
-        : "the issued token is blank or holds characters a header cannot carry (only visible ASCII is allowed)"
-  })
+  if (!headerSafe.test(value) || value.length > maxLength) {
+    return new MalformedResponse({
+      message:
+        value.length > maxLength
+          ? `the issued token is longer than ${maxLength} characters: no header could carry it`
+          : "the issued token is blank or holds characters a header cannot carry (only visible ASCII is allowed)"
+    })
+  }
+  // The lifetime as the timeline will use it (ttl cross-checked with the JWT): 1 s to 31 days.
+  const lifetime = Lifecycle.lifetimeMillis(issued.ttlSeconds, decodeClaims(value))
+  const problem = Lifecycle.lifetimeProblem(lifetime, `the token's lifetime (${String(lifetime / 1000)} s)`)
+  return problem === undefined ? undefined : new MalformedResponse({ message: problem })
 }
 
 /**

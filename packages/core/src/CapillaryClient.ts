@@ -62,6 +62,7 @@ import {
 } from "./internal/transport.ts"
 import * as TokenEndpoint from "./TokenEndpoint.ts"
 import * as TokenManager from "./TokenManager.ts"
+import * as TokenSource from "./TokenSource.ts"
 
 /**
  * The authenticated client: relative URLs resolve against the configured base URL.
@@ -230,7 +231,13 @@ export const make = (
     Effect.gen(function* () {
       const authorized = yield* authorizer.authorize(hasAttribution(request) ? null : undefined)
       const response = yield* follow(HttpClientRequest.setHeaders(request, authorized.headers), 0, true)
-      return { authorized, ...(yield* inspect(response)) }
+      const inspected = yield* inspect(response)
+      // Drop a refused token at once (`Lifecycle.invalidates`), before anything else runs: for HTTP 498/401
+      // `inspect` has not read the body (the status line decides), for a body code it stopped at the code.
+      if (Lifecycle.invalidates(inspected.verdict, authorizer.renewable)) {
+        yield* authorizer.invalidate(authorized)
+      }
+      return { authorized, ...inspected }
     })
 
   /** Follow redirects by capauth's rules (`nextHop`): credentials stay on the base origin. */
@@ -274,7 +281,7 @@ export const make = (
     return error === undefined ? Effect.succeed(response) : Effect.fail(error)
   }
 
-  /** Carry out `Lifecycle.afterResponse`: settle, or drop the token the response refused and maybe replay. */
+  /** Carry out `Lifecycle.afterResponse`: settle, or replay (the refused token was dropped already, in `send`). */
   const respond = (
     request: HttpClientRequest.HttpClientRequest,
     attempt: Sent,
@@ -294,12 +301,9 @@ export const make = (
       case "Settle":
         return settled
       case "InvalidateAndSettle":
-        return Effect.andThen(authorizer.invalidate(attempt.authorized), settled)
+        return settled
       case "InvalidateAndReplay":
-        return Effect.andThen(
-          authorizer.invalidate(attempt.authorized),
-          Effect.flatMap(send(request), (again) => respond(request, again, replays + 1))
-        )
+        return Effect.flatMap(send(request), (again) => respond(request, again, replays + 1))
     }
   }
 
@@ -328,10 +332,20 @@ export const tokenManagerLayer: Layer.Layer<
   Effect.gen(function* () {
     const config = yield* CapillaryConfig
     if (config.credentials._tag === "Till") return noTokenForTill
-    const source = yield* TokenEndpoint.source(config.baseUrl, config.credentials, {
-      timeout: config.tokenTimeout
+    // A credential list: one source per client, the first that works in use (TokenSource.fallback).
+    const sources = []
+    for (const client of [config.credentials, ...config.fallbackCredentials]) {
+      sources.push(yield* TokenEndpoint.source(config.baseUrl, client, { timeout: config.tokenTimeout }))
+    }
+    const source = TokenSource.fallback(sources)
+    return yield* TokenManager.make({
+      source,
+      refresh: config.refresh,
+      backoff: { maxAttempts: config.tokenMaxAttempts },
+      permanentFailureCooldown: config.tokenCooldown,
+      timeout: config.tokenTimeout,
+      store: config.tokenStore
     })
-    return yield* TokenManager.make({ source, refresh: config.refresh, store: config.tokenStore })
   })
 )
 

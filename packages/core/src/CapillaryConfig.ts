@@ -28,7 +28,9 @@ import { ConfigError } from "./AuthError.ts"
 import * as AuthHeaders from "./AuthHeaders.ts"
 import * as Cluster from "./Cluster.ts"
 import * as Credentials from "./Credentials.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import type { TokenStore } from "./TokenStore.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * What users pass (the Promise facade's options are this shape).
@@ -36,21 +38,50 @@ import type { TokenStore } from "./TokenStore.ts"
  * @since 0.1.0
  * @category models
  */
-export interface Input {
+export interface Input extends Transport.Input {
   /** An `https:` origin (or `http:` on loopback). Exactly one of `baseUrl` and `cluster`. */
   readonly baseUrl?: string | URL | undefined
   /** A preset name: apac, apac2, eu, us, ushc, sea, north-america, cn. */
   readonly cluster?: string | undefined
-  readonly credentials?: Credentials.CredentialsInput | undefined
+  /**
+   * `{ key, secret }`, `{ till, password }` or `{ till, passwordMd5 }`; or an ordered list of OAuth clients for a
+   * rotation without downtime: the first that works is used, and when the token endpoint refuses the one in use
+   * as invalid credentials the next is tried at once (a `CredentialSwitched` event says so, no caller fails).
+   */
+  readonly credentials?:
+    | Credentials.CredentialsInput
+    | ReadonlyArray<Credentials.CredentialsInput>
+    | undefined
   /** Default attribution of every request; a request may override it. */
   readonly attribution?: { readonly type?: string | undefined; readonly code: string } | undefined
   /** Also send the legacy `X-CAP-API-ATTRIBUTION-TILL-CODE` header. */
   readonly legacyTillHeader?: boolean | undefined
   /** Turn 403 responses into `AccessDenied` errors instead of passing them through. */
   readonly mapForbidden?: boolean | undefined
+  /**
+   * When to refresh ahead (`refreshAtFraction`, 0 to 1, default 0.8; below 0.5 counts as 0.5), its jitter
+   * (`jitterFraction`, 0 to 1, default 0.05) and the margin before expiry from which a token is refreshed at once
+   * (`expiryMarginMillis`, default 30 000, at most 10 % of the lifetime). Finite numbers only.
+   */
   readonly refresh?: Partial<RefreshPolicy> | undefined
-  /** Token request timeout in ms (default 10 000). */
+  /**
+   * The token timeout in ms (default 10 000; 1 to 600 000; `CAPILLARY_TOKEN_TIMEOUT_MS`): a token request is
+   * given up after this long, and a call without a usable token waits at most this long for one before a
+   * `TransportError` (reason `Timeout`). A call that holds a usable token never waits for a token request.
+   */
   readonly tokenTimeoutMillis?: number | undefined
+  /**
+   * Attempts per token request when it fails transiently (5xx, 503/4001, 429, timeout, network, a malformed
+   * answer), with jittered exponential backoff (default 4; a whole number from 1 to 20;
+   * `CAPILLARY_TOKEN_MAX_ATTEMPTS`).
+   */
+  readonly tokenMaxAttempts?: number | undefined
+  /**
+   * How long refused credentials or a denied access group are remembered, in ms (default 30 000; 0 to
+   * 86 400 000; `CAPILLARY_TOKEN_COOLDOWN_MS`): meanwhile calls without a usable token fail at once with that
+   * error instead of asking again. Transient failures are remembered only for their backoff.
+   */
+  readonly tokenCooldownMillis?: number | undefined
   /** An opt-in place to keep tokens beyond this process's memory. */
   readonly tokenStore?: TokenStore | undefined
   /**
@@ -77,14 +108,23 @@ export type CrossOriginRedirect = "refuse" | "strip"
  */
 export interface CapillaryConfig {
   readonly baseUrl: URL
+  /** The credentials used first (the first of a list). */
   readonly credentials: Credentials.Credentials
+  /** The rest of a credential list, in order: tried when the one in use is refused (see `TokenSource.fallback`). */
+  readonly fallbackCredentials: ReadonlyArray<Credentials.OAuthClient>
   readonly attribution: AuthHeaders.Attribution | undefined
   readonly legacyTillHeader: boolean
   readonly mapForbidden: boolean
   readonly refresh: Partial<RefreshPolicy> | undefined
   readonly tokenTimeout: Duration.Duration
+  /** Attempts per token request (transient failures are retried with backoff). */
+  readonly tokenMaxAttempts: number
+  /** How long refused credentials or denied access are remembered. */
+  readonly tokenCooldown: Duration.Duration
   readonly tokenStore: TokenStore | undefined
   readonly crossOriginRedirect: CrossOriginRedirect
+  /** How requests leave the process (`proxy`, `fetch`, or the runtime's default). */
+  readonly transport: Transport.Transport
 }
 
 /**
@@ -110,26 +150,35 @@ export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigEr
     }
     yield* optionTypes(input)
     const baseUrl = yield* Cluster.resolve({ cluster: input.cluster, baseUrl: input.baseUrl })
-    const credentials = yield* Credentials.fromInput(input.credentials)
+    const [credentials, ...fallbackCredentials] = yield* Credentials.fromInputList(input.credentials)
     const attribution =
       input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
+    const transport = yield* Transport.make(input)
     const timeout = input.tokenTimeoutMillis ?? 10_000
-    if (!(timeout > 0) || !Number.isFinite(timeout)) {
-      return yield* invalid(
-        "tokenTimeoutMillis",
-        "tokenTimeoutMillis must be a positive, finite number of milliseconds"
-      )
+    const maxAttempts = input.tokenMaxAttempts ?? Lifecycle.defaultBackoffPolicy.maxAttempts
+    const cooldown = input.tokenCooldownMillis ?? Lifecycle.defaultPermanentCooldownMillis
+    for (const [field, setting, value] of [
+      ["tokenTimeoutMillis", "timeoutMillis", timeout],
+      ["tokenMaxAttempts", "maxAttempts", maxAttempts],
+      ["tokenCooldownMillis", "permanentCooldownMillis", cooldown]
+    ] as const) {
+      const problem = Lifecycle.policyProblem(setting, value, field)
+      if (problem !== undefined) return yield* invalid(field, problem)
     }
     return {
       baseUrl,
       credentials,
+      fallbackCredentials,
       attribution,
       legacyTillHeader: input.legacyTillHeader ?? false,
       mapForbidden: input.mapForbidden ?? false,
       refresh: input.refresh,
       tokenTimeout: Duration.millis(timeout),
+      tokenMaxAttempts: maxAttempts,
+      tokenCooldown: Duration.millis(cooldown),
       tokenStore: input.tokenStore,
-      crossOriginRedirect: input.crossOriginRedirect ?? "refuse"
+      crossOriginRedirect: input.crossOriginRedirect ?? "refuse",
+      transport
     }
   })
 
@@ -139,18 +188,19 @@ const describe = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an a
 
 const isObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
-const isFiniteNonNegative = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u >= 0
 
 /** Each option, what it must be, and how to say so. Checked before anything else: no coercion ("5000" is refused). */
 const optionChecks: ReadonlyArray<readonly [keyof Input, (u: unknown) => boolean, string]> = [
   ["baseUrl", (u) => typeof u === "string" || u instanceof URL, "a string or a URL"],
   ["cluster", (u) => typeof u === "string", "a string"],
-  ["credentials", isObject, "an object"],
+  ["credentials", (u) => isObject(u) || Array.isArray(u), "an object (or a list of them)"],
   ["attribution", isObject, "an object"],
   ["legacyTillHeader", (u) => typeof u === "boolean", "a boolean"],
   ["mapForbidden", (u) => typeof u === "boolean", "a boolean"],
   ["refresh", isObject, "an object"],
   ["tokenTimeoutMillis", (u) => typeof u === "number", "a number of milliseconds (not a string)"],
+  ["tokenMaxAttempts", (u) => typeof u === "number", "a number (not a string)"],
+  ["tokenCooldownMillis", (u) => typeof u === "number", "a number of milliseconds (not a string)"],
   [
     "tokenStore",
     (u) => isObject(u) && ["get", "set", "remove"].every((k) => typeof u[k] === "function"),
@@ -165,12 +215,12 @@ const optionTypes = (input: Input): Result.Result<void, ConfigError> => {
     if (value !== undefined && !ok(value))
       return invalid(field, `${field} must be ${what}, got ${describe(value)}`)
   }
-  for (const [key, value] of Object.entries(input.refresh ?? {})) {
-    if (value !== undefined && !isFiniteNonNegative(value)) {
-      return invalid(`refresh.${key}`, `refresh.${key} must be a finite, non-negative number`)
-    }
-  }
-  return Result.succeed(undefined)
+  const problem = Lifecycle.policiesProblem(
+    input.refresh,
+    ["refreshAtFraction", "jitterFraction", "expiryMarginMillis"],
+    "refresh"
+  )
+  return problem === undefined ? Result.succeed(undefined) : invalid(problem[0], problem[1])
 }
 
 /**
@@ -184,11 +234,16 @@ export const envVars = {
   CAPILLARY_CLUSTER: "cluster",
   CAPILLARY_CLIENT_KEY: "key",
   CAPILLARY_CLIENT_SECRET: "secret",
+  CAPILLARY_CLIENT_KEY_2: "credentials[1].key",
+  CAPILLARY_CLIENT_SECRET_2: "credentials[1].secret",
   CAPILLARY_TILL_ID: "till",
   CAPILLARY_TILL_PASSWORD: "password",
   CAPILLARY_TILL_PASSWORD_MD5: "passwordMd5",
   CAPILLARY_ATTRIBUTION_TYPE: "attribution.type",
-  CAPILLARY_ATTRIBUTION_CODE: "attribution.code"
+  CAPILLARY_ATTRIBUTION_CODE: "attribution.code",
+  CAPILLARY_TOKEN_TIMEOUT_MS: "tokenTimeoutMillis",
+  CAPILLARY_TOKEN_MAX_ATTEMPTS: "tokenMaxAttempts",
+  CAPILLARY_TOKEN_COOLDOWN_MS: "tokenCooldownMillis"
 } as const
 
 /**
@@ -203,6 +258,9 @@ const fieldToVar: Record<string, EnvVar> = Object.fromEntries(
   Object.entries(envVars).map(([name, field]) => [field, name as EnvVar])
 ) as Record<string, EnvVar>
 fieldToVar.credentials = "CAPILLARY_CLIENT_KEY"
+fieldToVar["credentials[0].key"] = "CAPILLARY_CLIENT_KEY"
+fieldToVar["credentials[0].secret"] = "CAPILLARY_CLIENT_SECRET"
+fieldToVar["credentials[1]"] = "CAPILLARY_CLIENT_KEY_2"
 
 /**
  * Input from environment variables, read through `lookup` (so Node, Deno and Effect's ConfigProvider can all
@@ -218,11 +276,16 @@ export const inputFromEnv = (
     const value = lookup(name)?.trim()
     return value === undefined || value === "" ? undefined : value
   }
-  const key = read("CAPILLARY_CLIENT_KEY")
-  const secret = read("CAPILLARY_CLIENT_SECRET")
-  const till = read("CAPILLARY_TILL_ID")
-  const password = read("CAPILLARY_TILL_PASSWORD")
-  const passwordMd5 = read("CAPILLARY_TILL_PASSWORD_MD5")
+  // Credentials as they are: blank is unset, but whitespace around a value is left for `Credentials` to refuse.
+  const raw = (name: EnvVar) => {
+    const value = lookup(name)
+    return value === undefined || value.trim() === "" ? undefined : value
+  }
+  const key = raw("CAPILLARY_CLIENT_KEY")
+  const secret = raw("CAPILLARY_CLIENT_SECRET")
+  const till = raw("CAPILLARY_TILL_ID")
+  const password = raw("CAPILLARY_TILL_PASSWORD")
+  const passwordMd5 = raw("CAPILLARY_TILL_PASSWORD_MD5")
   const baseUrl = read("CAPILLARY_BASE_URL")
   const cluster = read("CAPILLARY_CLUSTER")
   const missing = (name: EnvVar, why: string) =>
@@ -230,13 +293,62 @@ export const inputFromEnv = (
   if (baseUrl === undefined && cluster === undefined) {
     return missing("CAPILLARY_BASE_URL", "or CAPILLARY_CLUSTER must be set (e.g. CAPILLARY_CLUSTER=eu)")
   }
-  let credentials: Credentials.CredentialsInput
+  const tuning: Record<string, number | undefined> = {}
+  for (const name of tuningVars) {
+    let value: string | undefined
+    try {
+      value = read(name)
+    } catch {
+      // An optional setting the runtime will not let us read (Deno without its name in --allow-env) is unset.
+      value = undefined
+    }
+    if (value !== undefined && !/^\d{1,15}$/.test(value)) {
+      return missing(name, "must be a whole number written in decimal digits (e.g. 5000)")
+    }
+    tuning[envVars[name]] = value === undefined ? undefined : Number(value)
+  }
+  if (
+    (key !== undefined || secret !== undefined) &&
+    (till !== undefined || password !== undefined || passwordMd5 !== undefined)
+  ) {
+    return missing(
+      "CAPILLARY_CLIENT_KEY",
+      "and CAPILLARY_TILL_ID (or CAPILLARY_TILL_PASSWORD / CAPILLARY_TILL_PASSWORD_MD5) are both set: set an OAuth client or a till, not both"
+    )
+  }
+  // The second API client of a rotation: optional, and unset when the runtime will not let us read it.
+  const optional = (name: EnvVar) => {
+    try {
+      return raw(name)
+    } catch {
+      return undefined
+    }
+  }
+  const key2 = optional("CAPILLARY_CLIENT_KEY_2")
+  const secret2 = optional("CAPILLARY_CLIENT_SECRET_2")
+  let credentials: Credentials.CredentialsInput | ReadonlyArray<Credentials.CredentialsInput>
+  if ((key2 !== undefined || secret2 !== undefined) && key === undefined && secret === undefined) {
+    return missing(
+      "CAPILLARY_CLIENT_KEY",
+      "and CAPILLARY_CLIENT_SECRET must be set when CAPILLARY_CLIENT_KEY_2 / CAPILLARY_CLIENT_SECRET_2 are (the client to switch to when the first is refused)"
+    )
+  }
   if (key !== undefined || secret !== undefined) {
     if (key === undefined)
       return missing("CAPILLARY_CLIENT_KEY", "must be set along with CAPILLARY_CLIENT_SECRET")
     if (secret === undefined)
       return missing("CAPILLARY_CLIENT_SECRET", "must be set along with CAPILLARY_CLIENT_KEY")
     credentials = { key, secret }
+    if (key2 !== undefined || secret2 !== undefined) {
+      if (key2 === undefined)
+        return missing("CAPILLARY_CLIENT_KEY_2", "must be set along with CAPILLARY_CLIENT_SECRET_2")
+      if (secret2 === undefined)
+        return missing("CAPILLARY_CLIENT_SECRET_2", "must be set along with CAPILLARY_CLIENT_KEY_2")
+      credentials = [
+        { key, secret },
+        { key: key2, secret: secret2 }
+      ]
+    }
   } else if (till !== undefined) {
     if (password !== undefined) credentials = { till, password }
     else if (passwordMd5 !== undefined) credentials = { till, passwordMd5 }
@@ -260,9 +372,20 @@ export const inputFromEnv = (
     baseUrl,
     cluster,
     credentials,
-    attribution: code === undefined ? undefined : { type, code }
+    attribution: code === undefined ? undefined : { type, code },
+    ...tuning
   })
 }
+
+/** The second API client of a rotation: unset (or unreadable) means none. */
+const rotationVars: ReadonlyArray<EnvVar> = ["CAPILLARY_CLIENT_KEY_2", "CAPILLARY_CLIENT_SECRET_2"]
+
+/** The optional tuning variables: unset (or unreadable) means the default. */
+const tuningVars: ReadonlyArray<EnvVar> = [
+  "CAPILLARY_TOKEN_TIMEOUT_MS",
+  "CAPILLARY_TOKEN_MAX_ATTEMPTS",
+  "CAPILLARY_TOKEN_COOLDOWN_MS"
+]
 
 /**
  * Name the environment variable behind a ConfigError's field, so the message says what to set.
@@ -299,6 +422,7 @@ export const layer = (input: Input): Layer.Layer<CapillaryConfig, ConfigError> =
 /** The variables holding a secret: read with `Config.Redacted`, so Effect never handles them as plain text. */
 const secretVars: ReadonlySet<EnvVar> = new Set([
   "CAPILLARY_CLIENT_SECRET",
+  "CAPILLARY_CLIENT_SECRET_2",
   "CAPILLARY_TILL_PASSWORD",
   "CAPILLARY_TILL_PASSWORD_MD5"
 ])
@@ -337,7 +461,8 @@ export const fromConfig: Effect.Effect<CapillaryConfig, ConfigError> = /* @__PUR
       const read = reads.get(name)
       if (read === undefined) return undefined
       if (Result.isFailure(read)) {
-        failed ??= read.failure
+        // An optional setting that cannot be read is unset (as `inputFromEnv` treats a refused read).
+        if (!tuningVars.includes(name) && !rotationVars.includes(name)) failed ??= read.failure
         return undefined
       }
       const value = Option.getOrUndefined(read.success)

@@ -34,6 +34,7 @@ import * as Cluster from "./Cluster.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { stripUserinfo } from "./internal/redact.ts"
 import * as RefreshTokenStore from "./RefreshTokenStore.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * How server calls authenticate the API client: `basic` (`Authorization: Basic base64(id:secret)`, Capture's
@@ -59,7 +60,7 @@ export const clientAuths: ReadonlyArray<ClientAuth> = ["basic", "params", "signe
  * @since 0.1.0
  * @category models
  */
-export interface Input {
+export interface Input extends Transport.Input {
   /**
    * The app's Capture host, e.g. `https://myapp.us.janraincapture.com`: `https:` (or `http:` on loopback), no
    * query; a path is kept as a prefix of every operation.
@@ -95,6 +96,8 @@ export interface CaptureConfig {
   readonly timeout: Duration.Duration
   readonly backoff: Lifecycle.BackoffPolicy
   readonly refresh: Partial<Lifecycle.RefreshPolicy> | undefined
+  /** How requests leave the process (`proxy`, `fetch`, or the runtime's default). */
+  readonly transport: Transport.Transport
 }
 
 /**
@@ -303,6 +306,7 @@ export const make = (input: Input = {}, env?: Env): Result.Result<CaptureConfig,
     if (!Number.isInteger(backoff.maxAttempts) || backoff.maxAttempts < 1) {
       return yield* invalid("backoff.maxAttempts", "backoff.maxAttempts must be a whole number, at least 1")
     }
+    const transport = yield* Transport.make(input)
 
     return {
       baseUrl,
@@ -312,7 +316,8 @@ export const make = (input: Input = {}, env?: Env): Result.Result<CaptureConfig,
       tokenStore: input.tokenStore ?? RefreshTokenStore.memory(),
       timeout: Duration.millis(timeout),
       backoff,
-      refresh: input.refresh as Input["refresh"]
+      refresh: input.refresh as Input["refresh"],
+      transport
     }
   })
 

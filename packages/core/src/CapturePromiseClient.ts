@@ -30,7 +30,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Redacted from "effect/Redacted"
@@ -42,6 +41,7 @@ import type * as CaptureRequest from "./CaptureRequest.ts"
 import type * as CaptureResponse from "./CaptureResponse.ts"
 import type * as CaptureSession from "./CaptureSession.ts"
 import { scrubError } from "./internal/redact.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * Options of `createCaptureClient`: each of `baseUrl`, `clientId`, `clientSecret` and `clientAuth` left out is
@@ -100,9 +100,7 @@ export interface CapturePromiseClient {
  * @since 0.1.0
  * @category models
  */
-export interface Platform {
-  /** The Effect HTTP client Capture requests go through. */
-  readonly httpLayer: Layer.Layer<HttpClient.HttpClient>
+export interface Platform extends Transport.Platform {
   /** Reads a `CAPTURE_*` variable (for the options left out). */
   readonly env: (name: CaptureConfig.EnvVar) => string | undefined
 }
@@ -117,8 +115,9 @@ export const make = (options: CaptureClientOptions | undefined, platform: Platfo
   const parsed = CaptureConfig.make(options ?? {}, platform.env)
   if (Result.isFailure(parsed)) throw parsed.failure
   const config = parsed.success
+  const route = Transport.route(config.transport, platform)
   const runtime = ManagedRuntime.make(
-    CaptureClient.layerFromConfig(config).pipe(Layer.provide(platform.httpLayer))
+    CaptureClient.layerFromConfig(config).pipe(Layer.provide(route.httpLayer))
   )
 
   let closed = false
@@ -176,6 +175,7 @@ export const make = (options: CaptureClientOptions | undefined, platform: Platfo
       if (closed) return
       closed = true
       await runtime.dispose()
+      await route.close()
     }
   }
 }

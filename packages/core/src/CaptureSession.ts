@@ -7,8 +7,10 @@
  *   manager, and only then replaces the one it holds in memory. The manager never asks its source twice at
  *   once, so concurrent callers on an expired session cause exactly one refresh. A refresh reads the store
  *   first (another process sharing the key may have rotated the token since), unless the last write failed.
- *   Two processes refreshing the same key at the same instant still race (one is refused): serialise them
- *   outside (a lock in the store) if a fleet shares sessions.
+ *   Processes sharing a session key refresh it once between them when the store has `sessionTokens` (a
+ *   lease-capable `TokenStore`, e.g. `@capauth/redis`): the lease holder refreshes and stores the rotated pair,
+ *   the others adopt the access token and read the refresh token from the store. Without it, two processes
+ *   refreshing the same key at the same instant race (one is refused).
  * - **Seeding.** A session opened by the code exchange starts with the exchanged access token: the source hands
  *   it out on its first fetch (unless it is already stale), so the first `get` sends no request.
  * - **Replay.** `call` attaches the access token (`Authorization: OAuth`, never the client's credentials). A
@@ -203,7 +205,7 @@ export const source = (
   })
 
   return {
-    source: { id: `capture:${options.config.baseUrl.host}:${key}`, fetch },
+    source: { id: `capture:${options.config.baseUrl.origin}:${options.config.clientId}:${key}`, fetch },
     current: () => refreshToken,
     rotate
   }
@@ -227,7 +229,8 @@ export const make = (options: Options): Effect.Effect<CaptureSession, never, Sco
       TokenManager.make({
         source: tokens.source,
         refresh: options.refresh,
-        backoff: options.config.backoff
+        backoff: options.config.backoff,
+        store: options.store.sessionTokens
       })
     )
     let closed = false
@@ -262,9 +265,17 @@ export const make = (options: Options): Effect.Effect<CaptureSession, never, Sco
         })
       )
 
+    // With shared session tokens, another process may have rotated the pair: its refresh token is in the store.
+    const latest =
+      options.store.sessionTokens === undefined
+        ? Effect.sync(tokens.current)
+        : Effect.map(
+            Effect.option(options.store.get(options.key)),
+            (stored) => Option.getOrUndefined(Option.flatten(stored)) ?? tokens.current()
+          )
+
     const current = open(
-      Effect.flatMap(manager.get, (token) => {
-        const refreshToken = tokens.current()
+      Effect.flatMap(Effect.zip(manager.get, latest), ([token, refreshToken]) => {
         return refreshToken === undefined
           ? Effect.fail(
               new ConfigError({

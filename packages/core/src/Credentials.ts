@@ -67,10 +67,21 @@ export type CredentialsInput =
 
 const reveal = (s: Secret): string => (Redacted.isRedacted(s) ? Redacted.value(s) : s)
 
+/**
+ * A non-blank string, taken as is: surrounding whitespace (a common `.env` or copy-paste mistake) is refused,
+ * never trimmed, since the server would refuse it anyway and the cause would be hard to see.
+ */
 const required = (value: unknown, field: string): Result.Result<string, ConfigError> =>
-  typeof value === "string" && value.trim() !== ""
-    ? Result.succeed(value)
-    : Result.fail(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
+  typeof value !== "string" || value.trim() === ""
+    ? Result.fail(new ConfigError({ field, message: `${field} is required and must be a non-empty string` }))
+    : value !== value.trim()
+      ? Result.fail(
+          new ConfigError({
+            field,
+            message: `${field} has leading or trailing whitespace (a space, tab or newline): remove it`
+          })
+        )
+      : Result.succeed(value)
 
 /**
  * An OAuth client; fails with a ConfigError naming the missing field.
@@ -132,6 +143,8 @@ export const till = (
 
 /**
  * Credentials from the user-facing input shape (`{key, secret}`, `{till, password}` or `{till, passwordMd5}`).
+ * A `ConfigError` names the field to fix: a missing or blank value, whitespace around a key, secret, till id or
+ * password (refused, never trimmed), or OAuth and till credentials given together.
  *
  * @since 0.1.0
  * @category constructors
@@ -142,6 +155,20 @@ export const fromInput = (input: CredentialsInput | undefined): Result.Result<Cr
       new ConfigError({
         field: "credentials",
         message: "credentials are required: { key, secret } or { till, password } or { till, passwordMd5 }"
+      })
+    )
+  }
+  const given = input as Record<string, unknown>
+  const oauth = given.key !== undefined || given.secret !== undefined
+  if (
+    oauth &&
+    (given.till !== undefined || given.password !== undefined || given.passwordMd5 !== undefined)
+  ) {
+    return Result.fail(
+      new ConfigError({
+        field: "credentials",
+        message:
+          "credentials holds both an OAuth client (key, secret) and a till (till, password or passwordMd5): pass one of them"
       })
     )
   }
@@ -157,4 +184,56 @@ export const fromInput = (input: CredentialsInput | undefined): Result.Result<Cr
       message: "credentials must be { key, secret } or { till, password } or { till, passwordMd5 }"
     })
   )
+}
+
+/**
+ * Credentials in order of preference: one (`{key, secret}`, a till) or an ordered list of OAuth clients (a
+ * rotation: the first that works is used, the next when one is refused, see `TokenSource.fallback`). A list must
+ * be non-empty, hold only OAuth clients (a till has no token endpoint to try it against), and no key twice. A
+ * `ConfigError` names the entry, e.g. `credentials[1].secret`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromInputList = (
+  input: CredentialsInput | ReadonlyArray<CredentialsInput> | undefined
+): Result.Result<readonly [Credentials, ...Array<OAuthClient>], ConfigError> => {
+  if (!Array.isArray(input)) return Result.map(fromInput(input as CredentialsInput | undefined), (c) => [c])
+  const list = input as ReadonlyArray<CredentialsInput>
+  if (list.length === 0) {
+    return Result.fail(
+      new ConfigError({
+        field: "credentials",
+        message: "credentials is an empty list: give at least { key, secret }"
+      })
+    )
+  }
+  const clients: Array<OAuthClient> = []
+  for (const [i, item] of list.entries()) {
+    const field = `credentials[${i}]`
+    const parsed = fromInput(item)
+    if (Result.isFailure(parsed)) {
+      const inner = parsed.failure
+      const at =
+        inner.field === undefined || inner.field === "credentials" ? field : `${field}.${inner.field}`
+      return Result.fail(new ConfigError({ field: at, message: `${field}: ${inner.message}` }))
+    }
+    const credentials = parsed.success
+    if (credentials._tag !== "OAuthClient") {
+      return Result.fail(
+        new ConfigError({
+          field,
+          message: `${field} is a till: a credential list holds OAuth clients ({ key, secret }) only`
+        })
+      )
+    }
+    if (clients.some((c) => c.key === credentials.key)) {
+      return Result.fail(
+        new ConfigError({ field: `${field}.key`, message: `${field}.key is listed twice: each client once` })
+      )
+    }
+    clients.push(credentials)
+  }
+  const [first, ...rest] = clients
+  return Result.succeed([first as OAuthClient, ...rest])
 }

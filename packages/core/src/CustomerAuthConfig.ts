@@ -32,6 +32,7 @@ import * as Cluster from "./Cluster.ts"
 import * as CustomerKeyStore from "./CustomerKeyStore.ts"
 import type * as Lifecycle from "./internal/lifecycle.ts"
 import { stripUserinfo } from "./internal/redact.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * Which twin of the Auth Engine's endpoints a client uses.
@@ -60,7 +61,7 @@ export const authHosts: Readonly<Partial<Record<Cluster.Preset, string>>> = {
  * @since 0.1.0
  * @category models
  */
-export interface Input {
+export interface Input extends Transport.Input {
   /** The Auth Engine host; a path is kept as a prefix. Exactly one of `baseUrl` and `cluster`. */
   readonly baseUrl?: string | URL | undefined
   /** A cluster preset (`eu`, `apac2`, …): its Auth Engine host ({@link authHosts}) or else its API host. */
@@ -97,6 +98,8 @@ export interface CustomerAuthConfig {
   readonly keyStore: CustomerKeyStore.CustomerKeyStore
   readonly timeout: Duration.Duration
   readonly refresh: Partial<Lifecycle.RefreshPolicy> | undefined
+  /** How requests leave the process (`proxy`, `fetch`, or the runtime's default). */
+  readonly transport: Transport.Transport
 }
 
 const invalid = (field: string, message: string) => Result.fail(new ConfigError({ field, message }))
@@ -212,6 +215,7 @@ export const make = (input: Input): Result.Result<CustomerAuthConfig, ConfigErro
         "timeoutMillis must be a positive, finite number of milliseconds"
       )
     }
+    const transport = yield* Transport.make(input)
     const refresh: unknown = input.refresh
     if (refresh !== undefined && !isObject(refresh)) {
       return yield* invalid("refresh", `refresh must be an object, got ${describe(refresh)}`)
@@ -229,7 +233,8 @@ export const make = (input: Input): Result.Result<CustomerAuthConfig, ConfigErro
       platform,
       keyStore: input.keyStore ?? CustomerKeyStore.memory(),
       timeout: Duration.millis(timeout),
-      refresh: refresh as Input["refresh"]
+      refresh: refresh as Input["refresh"],
+      transport
     }
   })
 

@@ -37,7 +37,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Redacted from "effect/Redacted"
@@ -52,6 +51,7 @@ import { abortable, callerAbort, isOneShot, release, sendFailure } from "./inter
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import type * as TokenManager from "./TokenManager.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * Options of `createCustomerAuth`.
@@ -138,12 +138,7 @@ export interface CustomerAuthClient {
  * @since 0.1.0
  * @category models
  */
-export interface Platform {
-  /** The Effect HTTP client Auth Engine requests go through. */
-  readonly httpLayer: Layer.Layer<HttpClient.HttpClient>
-  /** The fetch gateway calls go through (defaults to the global one). */
-  readonly fetch?: typeof globalThis.fetch | undefined
-}
+export type Platform = Transport.Platform
 
 /**
  * Build the facade. Throws `ConfigError` synchronously on bad options: nothing is sent before config is valid.
@@ -155,9 +150,11 @@ export const make = (options: CustomerAuthOptions, platform: Platform): Customer
   const parsed = CustomerAuthConfig.make(options)
   if (Result.isFailure(parsed)) throw parsed.failure
   const config = parsed.success
-  const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
+  // Auth Engine requests (`httpLayer`) and gateway calls (`fetch`) leave the process the same way.
+  const route = Transport.route(config.transport, platform)
+  const fetchImpl = route.fetch
   const runtime = ManagedRuntime.make(
-    CustomerAuth.layerFromConfig(config).pipe(Layer.provide(platform.httpLayer))
+    CustomerAuth.layerFromConfig(config).pipe(Layer.provide(route.httpLayer))
   )
 
   let closed = false
@@ -322,6 +319,7 @@ export const make = (options: CustomerAuthOptions, platform: Platform): Customer
       if (closed) return
       closed = true
       await runtime.dispose()
+      await route.close()
     }
   }
 }

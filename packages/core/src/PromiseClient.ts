@@ -27,7 +27,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as PubSub from "effect/PubSub"
@@ -64,6 +63,7 @@ import { peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, isRedirect, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
+import * as Transport from "./Transport.ts"
 
 /**
  * A per-request attribution override.
@@ -147,11 +147,7 @@ export interface CapillaryPromiseClient {
  * @since 0.1.0
  * @category models
  */
-export interface Platform {
-  /** The Effect HTTP client used for token requests. */
-  readonly httpLayer: Layer.Layer<HttpClient.HttpClient>
-  /** The fetch used for API calls (defaults to the global one). */
-  readonly fetch?: typeof globalThis.fetch | undefined
+export interface Platform extends Transport.Platform {
   /** Reads the `CAPILLARY_*` variables when no options are given. */
   readonly env: (name: CapillaryConfig.EnvVar) => string | undefined
 }
@@ -266,11 +262,13 @@ export const make = (
   if (Result.isFailure(parsed)) throw parsed.failure
   const config = parsed.success
   const origin = config.baseUrl.origin
-  const fetchImpl = platform.fetch ?? globalThis.fetch.bind(globalThis)
+  // Token requests (`httpLayer`) and API calls (`fetch`) leave the process the same way: `proxy`, `fetch` or default.
+  const route = Transport.route(config.transport, platform)
+  const fetchImpl = route.fetch
   const runtime = ManagedRuntime.make(
     CapillaryClient.tokenManagerLayer.pipe(
       Layer.provide(Layer.succeed(CapillaryConfig.CapillaryConfig, config)),
-      Layer.provide(platform.httpLayer),
+      Layer.provide(route.httpLayer),
       // Token headers print as <redacted> wherever this runtime logs or inspects headers.
       Layer.merge(CapillaryClient.layerRedactHeaders)
     )
@@ -284,6 +282,7 @@ export const make = (
   const known: Array<Known> = []
   if (config.credentials._tag === "OAuthClient") known.push(config.credentials.secret)
   else known.push(config.credentials.passwordMd5, AuthHeaders.basicAuthorization(config.credentials))
+  for (const client of config.fallbackCredentials) known.push(client.secret)
   const recentTokens: Array<Redacted.Redacted<string>> = []
   const remember = (token: AccessToken.AccessToken | undefined) => {
     if (token === undefined || recentTokens.includes(token.value)) return
@@ -346,6 +345,17 @@ export const make = (
   ): Promise<Authorizer.Authorized> => {
     const authorized =
       auth.unsafeAuthorize(attribution, now()) ?? (await abortable(run(auth.authorize(attribution)), signal))
+    remember(authorized.token)
+    return authorized
+  }
+  /** `authorize` with no promise when a fresh token is cached. */
+  const authorizeNow = (
+    auth: Authorizer.Authorizer,
+    attribution: Authorizer.AttributionChoice,
+    signal: AbortSignal | null | undefined
+  ): Authorizer.Authorized | Promise<Authorizer.Authorized> => {
+    const authorized = auth.unsafeAuthorize(attribution, now())
+    if (authorized === undefined) return authorize(auth, attribution, signal)
     remember(authorized.token)
     return authorized
   }
@@ -437,13 +447,11 @@ export const make = (
     }
   }
 
-  const capFetch = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
-    try {
-      return await fetchOnce(input, init)
-    } catch (error) {
-      throw clean(error)
-    }
+  const rethrowClean = (error: unknown): never => {
+    throw clean(error)
   }
+  const capFetch = (input: string | URL | Request, init?: CapRequestInit): Promise<Response> =>
+    fetchOnce(input, init).catch(rethrowClean)
 
   const fetchOnce = async (input: string | URL | Request, init?: CapRequestInit): Promise<Response> => {
     const { attribution: override, ...rest } = init ?? {}
@@ -492,10 +500,17 @@ export const make = (
         if (credential || !headers.has(name)) headers.set(name, value)
       }
       const response = await sendFollowing(url, requestInit, headers, oneShot)
-      return { authorized, ...(await judge(response, signal)) }
+      // A refused token is dropped at once (`Lifecycle.invalidates`; `run` starts synchronously), so no other
+      // call picks it up: HTTP 498/401 at the status line, before the body is read; a body code once found.
+      if (isAuthStatus(response.status)) drop(auth, authorized, verdictOf(response.status, undefined))
+      const judged = await judge(response, signal)
+      if (!isAuthStatus(response.status)) drop(auth, authorized, judged.verdict)
+      return { authorized, ...judged }
     }
-    const auth = await abortable(ready(), signal)
-    let attempt = await send(await authorize(auth, choice, signal))
+    // Warm path: a started client with a fresh token cached goes straight to the send, with no await before it.
+    const auth = !closed && authorizer !== undefined ? authorizer : await abortable(ready(), signal)
+    const authorized = authorizeNow(auth, choice, signal)
+    let attempt = await send(authorized instanceof Promise ? await authorized : authorized)
     // Carry out `Lifecycle.afterResponse`. A body that could be read only once is never replayed empty.
     for (let replays = 0; ; replays++) {
       const next = Lifecycle.afterResponse(attempt.verdict, {
@@ -504,11 +519,16 @@ export const make = (
         replays
       })
       if (next === "Settle") return settle(attempt, replays > 0)
-      release(attempt.response)
-      await run(auth.invalidate(attempt.authorized)) // only that token: a fresher one stays
+      release(attempt.response) // its token was dropped in `send` already (only that token: a fresher one stays)
       if (next === "InvalidateAndSettle") return settle(attempt, replays > 0)
       attempt = await send(await authorize(auth, choice, signal))
     }
+  }
+
+  /** Drop the token `authorized` carried if `verdict` refused it; synchronous up to the drop itself. */
+  const drop = (auth: Authorizer.Authorizer, authorized: Authorizer.Authorized, verdict: Verdict) => {
+    if (Lifecycle.invalidates(verdict, auth.renewable))
+      run(auth.invalidate(authorized)).catch(() => undefined)
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
@@ -583,6 +603,7 @@ export const make = (
       if (closed) return
       closed = true
       await runtime.dispose()
+      await route.close()
     }
   }
   return client

@@ -22,7 +22,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { TokenStoreError } from "./TokenStore.ts"
+import { type TokenStore, TokenStoreError } from "./TokenStore.ts"
 
 /**
  * A refresh-token store: read and write the refresh token of a session key.
@@ -33,6 +33,12 @@ import { TokenStoreError } from "./TokenStore.ts"
 export interface RefreshTokenStore {
   readonly get: (key: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, TokenStoreError>
   readonly set: (key: string, refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, TokenStoreError>
+  /**
+   * A shared store for the sessions' access tokens, with a lease (e.g. `@capauth/redis`). With it, processes
+   * that share a session key refresh it once between them: the lease holder refreshes and stores the rotated
+   * pair, the others read it (the access token from here, the refresh token from this store).
+   */
+  readonly sessionTokens?: TokenStore | undefined
 }
 
 /**

@@ -24,12 +24,15 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import type { IssuedToken } from "./AccessToken.ts"
+import * as AccessToken from "./AccessToken.ts"
 import * as Err from "./AuthError.ts"
 import type { OAuthClient } from "./Credentials.ts"
 import { parseJson, type ResponseFacts, tokenFailure } from "./internal/classify.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import { excerpt, type Known, scrubError } from "./internal/redact.ts"
-import { withoutRedirects } from "./internal/transport.ts"
+import { ownRequest } from "./internal/transport.ts"
 import type { TokenSource } from "./TokenSource.ts"
 
 /**
@@ -54,38 +57,98 @@ export const request = (baseUrl: URL, client: OAuthClient): HttpClientRequest.Ht
   )
 
 /**
- * Read what matters of a response (status, request id, body) without failing on a non-JSON body.
+ * The largest token response read, in bytes (64 KiB; Capillary's is about 1.5 KB). A larger one is a
+ * `MalformedResponse`, and no more of it is read.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxResponseBytes = 65_536
+
+const utf8 = new TextDecoder()
+
+/**
+ * Read what matters of a response (status, request id, body) without failing on a non-JSON body. The body is
+ * read up to `maxResponseBytes`; a larger one (declared or streamed) is a `MalformedResponse`.
  *
  * @since 0.1.0
  * @category utils
  */
 export const readFacts = (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<ResponseFacts, Err.TransportError> =>
-  Effect.map(
-    Effect.mapError(
-      response.text,
-      (e) =>
-        new Err.TransportError({
-          reason: "Network",
+): Effect.Effect<ResponseFacts, Err.TransportError | Err.MalformedResponse> =>
+  Effect.suspend(() => {
+    const requestId = response.headers["x-cap-requestid"]
+    const tooLarge = () =>
+      Effect.fail(
+        new Err.MalformedResponse({
+          requestId,
           status: response.status,
-          requestId: response.headers["x-cap-requestid"],
-          message: `the response body could not be read (${e.reason._tag})`
+          message: `the token response is larger than ${maxResponseBytes} bytes: not a token answer`
         })
-    ),
-    (text) => ({
-      status: response.status,
-      requestId: response.headers["x-cap-requestid"],
-      retryAfter: response.headers["retry-after"],
-      date: response.headers.date,
-      text,
-      json: parseJson(text)
-    })
-  )
+      )
+    // A declared length over the bound stops at the first chunk; stopping early cancels the body (no leak).
+    const declaredTooLarge = Number(response.headers["content-length"]) > maxResponseBytes
+    const chunks: Array<Uint8Array> = []
+    let size = declaredTooLarge ? maxResponseBytes + 1 : 0
+    return response.stream.pipe(
+      Stream.runForEachWhile((chunk) =>
+        Effect.sync(() => {
+          size += chunk.length
+          if (size > maxResponseBytes) return false
+          chunks.push(chunk)
+          return true
+        })
+      ),
+      Effect.mapError(
+        (e) =>
+          new Err.TransportError({
+            reason: "Network",
+            status: response.status,
+            requestId,
+            message: `the response body could not be read (${e.reason._tag})`
+          })
+      ),
+      Effect.flatMap(() => {
+        if (size > maxResponseBytes) return tooLarge()
+        const bytes = new Uint8Array(size)
+        let offset = 0
+        for (const chunk of chunks) {
+          bytes.set(chunk, offset)
+          offset += chunk.length
+        }
+        const text = utf8.decode(bytes)
+        return Effect.succeed({
+          status: response.status,
+          requestId,
+          retryAfter: response.headers["retry-after"],
+          date: response.headers.date,
+          text,
+          json: parseJson(text)
+        })
+      })
+    )
+  })
+
+/** A decimal number of seconds as text: digits, optionally a fraction. No sign, exponent, hex or binary. */
+const decimalSeconds = /^\d{1,12}(?:\.\d{1,9})?$/
+
+/** `ttlSeconds` as a number, if it is a finite JSON number or a decimal string; else `undefined`. */
+const ttlOf = (u: unknown): number | undefined =>
+  typeof u === "number"
+    ? Number.isFinite(u)
+      ? u
+      : undefined
+    : typeof u === "string" && decimalSeconds.test(u)
+      ? Number(u)
+      : undefined
 
 /**
  * Turn the response into an `IssuedToken` or a typed error. `sentAt` is the local time the request was sent.
  * Success is `{"data":{"accessToken","ttlSeconds"},"errors":null}`; any non-empty `errors` is a failure.
+ * Refused as `MalformedResponse`: a blank token, one longer than `AccessToken.maxLength` (8,192 characters) or
+ * holding what a header cannot carry; a `ttlSeconds` that is not a finite JSON number or a decimal string
+ * (`"60"`, `"60.5"`; not `"0x3c"`, `"1e3"`, `"Infinity"`), or a lifetime outside 1 s to 31 days.
  *
  * @since 0.1.0
  * @category utils
@@ -97,23 +160,31 @@ export const processResponse = (
 ): Effect.Effect<IssuedToken, Err.AuthError> => {
   const failure = tokenFailure(facts, now)
   if (failure !== undefined) return Effect.fail(failure)
-  const data = (facts.json as { data?: { accessToken?: unknown; ttlSeconds?: unknown } } | undefined)?.data
-  const accessToken = data?.accessToken
-  const ttl = typeof data?.ttlSeconds === "string" ? Number(data.ttlSeconds) : data?.ttlSeconds
-  if (typeof accessToken !== "string" || accessToken === "" || typeof ttl !== "number" || !(ttl > 0)) {
-    return Effect.fail(
+  const malformed = (message: string) =>
+    Effect.fail(
       new Err.MalformedResponse({
         requestId: facts.requestId,
         status: facts.status,
-        message:
-          facts.json === undefined
-            ? "token response is not JSON"
-            : "token response lacks data.accessToken (string) or data.ttlSeconds (positive number)",
+        message,
         excerpt: excerpt(facts.text)
       })
     )
+  if (facts.json === undefined) return malformed("token response is not JSON")
+  const data: unknown = (facts.json as { data?: unknown } | null)?.data
+  const fields = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {}
+  const accessToken = fields.accessToken
+  const ttl = ttlOf(fields.ttlSeconds)
+  if (typeof accessToken !== "string" || ttl === undefined) {
+    return malformed(
+      "token response lacks data.accessToken (a string) or data.ttlSeconds (a number of seconds, or a decimal string)"
+    )
   }
-  return Effect.succeed({ value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl })
+  if (accessToken.trim() === "") return malformed("token response has a blank data.accessToken")
+  const issued = { value: Redacted.make(accessToken), sentAt, ttlSeconds: ttl }
+  const problem =
+    Lifecycle.lifetimeProblem(ttl * 1000, `data.ttlSeconds (${String(ttl)})`) ??
+    AccessToken.unusable(issued)?.message
+  return problem === undefined ? Effect.succeed(issued) : malformed(`token response refused: ${problem}`)
 }
 
 /**
@@ -146,7 +217,7 @@ export const transportError = (
  * @category models
  */
 export interface SourceOptions {
-  /** Abort a token request after this long (default 10 s). */
+  /** Abort a token request after this long (default 10 s): a `TransportError` with reason `Timeout`. */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -171,7 +242,7 @@ export const fetchToken = (
     const facts = yield* http.execute(request()).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
-      withoutRedirects,
+      ownRequest,
       Effect.timeoutOrElse({
         duration: timeout,
         orElse: () =>
@@ -199,7 +270,8 @@ export const source = (
   options?: SourceOptions
 ): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (http) => ({
-    id: `capillary:${baseUrl.host}:${client.key}`,
+    // Origin + API key: a token is the key's, on that cluster. The key is not secret; the secret never goes in.
+    id: `capillary:${baseUrl.origin}:${client.key}`,
     fetch: fetchToken(
       http,
       () => request(baseUrl, client),

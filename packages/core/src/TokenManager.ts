@@ -23,20 +23,22 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { IssuedToken } from "./AccessToken.ts"
 import * as AccessToken from "./AccessToken.ts"
-import type { AuthError } from "./AuthError.ts"
+import { type AuthError, ConfigError, TransportError } from "./AuthError.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import type { TokenSource } from "./TokenSource.ts"
-import type { TokenStore } from "./TokenStore.ts"
+import type { Lease, TokenStore, TokenStoreError } from "./TokenStore.ts"
 
 /**
  * What happened to the token, for logs, dashboards and the sample app. Never carries the token value.
@@ -60,6 +62,19 @@ export type TokenEvent =
       readonly error: AuthError["_tag"]
     }
   | { readonly _tag: "Failed"; readonly error: AuthError; readonly cooldownMillis: number }
+  /**
+   * A shared (lease-capable) store stopped answering: until it answers again this process makes its own single
+   * flight. Published once per outage, with one log warning; `message` never carries a token.
+   */
+  | { readonly _tag: "StoreUnavailable"; readonly message: string }
+  /** The shared store answers again: flights coordinate across processes again. */
+  | { readonly _tag: "StoreRecovered" }
+  /**
+   * A warning: the credential `from` was refused as invalid credentials and the source switched to `to` (a
+   * `TokenSource.fallback` over a credential list, e.g. during a rotation). Published once per switch, with the
+   * first token obtained under `to`; ids are the sources' non-secret ids.
+   */
+  | { readonly _tag: "CredentialSwitched"; readonly from: string; readonly to: string }
 
 /**
  * Counters since the manager started.
@@ -92,7 +107,9 @@ export type BackoffPolicy = Lifecycle.BackoffPolicy
 
 /**
  * Options of {@link make} and {@link layer}: the source, and optionally the refresh and backoff policies, the
- * cooldown after a permanent failure and a store shared with other processes.
+ * cooldown after a permanent failure, the token timeout and a store shared with other processes. A policy
+ * setting that is not finite or out of range (`Lifecycle.policyBounds`) makes `make` die with a `ConfigError`
+ * naming it: validate user input first (`CapillaryConfig.make` does).
  *
  * @since 0.1.0
  * @category models
@@ -103,6 +120,12 @@ export interface Options {
   readonly backoff?: Partial<BackoffPolicy> | undefined
   /** How long a permanent failure (bad credentials, access denied) is remembered (default 30 s). */
   readonly permanentFailureCooldown?: Duration.Input | undefined
+  /**
+   * The token timeout: each request to the source is given up after this long (a `TransportError` with reason
+   * `Timeout`, retried like any transient failure), and a caller without a usable token waits at most this long
+   * for one (the flight goes on for the next caller). Default: none (the source's own timeout).
+   */
+  readonly timeout?: Duration.Input | undefined
   readonly store?: TokenStore | undefined
 }
 
@@ -163,6 +186,28 @@ export const metrics = {
 
 type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>
 
+/** `effect`, given up after `millis` with a `TransportError` (reason `Timeout`). */
+const timed = <A>(effect: Effect.Effect<A, AuthError>, millis: number): Effect.Effect<A, AuthError> =>
+  Effect.timeoutOrElse(effect, {
+    duration: Duration.millis(millis),
+    orElse: () =>
+      Effect.fail(
+        new TransportError({
+          reason: "Timeout",
+          message: `no token within the token timeout (${Duration.format(Duration.millis(millis))})`
+        })
+      )
+  })
+
+const problemOf = (
+  field: string,
+  millis: number,
+  setting: Lifecycle.PolicySetting
+): readonly [string, string] | undefined => {
+  const problem = Lifecycle.policyProblem(setting, millis, field)
+  return problem === undefined ? undefined : [field, problem]
+}
+
 /**
  * Build a manager whose background work belongs to the current `Scope`.
  *
@@ -178,6 +223,21 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       options.permanentFailureCooldown === undefined
         ? Lifecycle.defaultPermanentCooldownMillis
         : Duration.toMillis(Duration.fromInputUnsafe(options.permanentFailureCooldown))
+    const timeout =
+      options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+    const invalidPolicy =
+      Lifecycle.policiesProblem(
+        options.refresh,
+        ["refreshAtFraction", "jitterFraction", "expiryMarginMillis"],
+        "refresh"
+      ) ??
+      Lifecycle.policiesProblem(options.backoff, ["maxAttempts", "baseMillis", "maxMillis"], "backoff") ??
+      problemOf("permanentFailureCooldown", permanentCooldown, "permanentCooldownMillis") ??
+      (timeout === undefined ? undefined : problemOf("timeout", timeout, "timeoutMillis"))
+    if (invalidPolicy !== undefined) {
+      const [field, message] = invalidPolicy
+      return yield* Effect.die(new ConfigError({ field, message }))
+    }
     const clock = yield* Clock.Clock
     const scope = yield* Effect.scope
     const events = yield* PubSub.sliding<TokenEvent>(256)
@@ -190,6 +250,8 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     }
     let served: Effect.Effect<AccessToken.AccessToken> | undefined // Effect.succeed(state.token), reused
     let consecutiveFailures = 0
+    /** The source id the last token was obtained under: a change is a credential switch. */
+    let knownId = source.id
     const stats = { fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }
 
     /** Replace the cached token (and the pre-built `Effect.succeed` the warm path hands out). */
@@ -205,10 +267,13 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const fetchWithRetry = (attempt: number): Effect.Effect<IssuedToken, AuthError> =>
       Effect.suspend(() => {
         stats.requests++
-        return Effect.flatMap(source.fetch, (issued) => {
-          const problem = AccessToken.unusable(issued)
-          return problem === undefined ? Effect.succeed(issued) : Effect.fail(problem)
-        })
+        return Effect.flatMap(
+          timeout === undefined ? source.fetch : timed(source.fetch, timeout),
+          (issued) => {
+            const problem = AccessToken.unusable(issued)
+            return problem === undefined ? Effect.succeed(issued) : Effect.fail(problem)
+          }
+        )
       }).pipe(
         Effect.withSpan("capauth.token.fetch", {
           attributes: { "capauth.source": source.id, "capauth.attempt": attempt }
@@ -234,44 +299,183 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         )
       )
 
+    /** The value of the last token this process saw rejected: never adopted back from the store. */
+    let rejected: Redacted.Redacted<string> | undefined
+    const adoptable = (stored: AccessToken.AccessToken, now: number) =>
+      Lifecycle.adoptable(
+        stored,
+        state.token,
+        now,
+        rejected !== undefined && AccessToken.sameValue(stored, rejected)
+      )
+
+    /** Whether a shared store is in an outage (rule "store outage": one warning per outage, not per call). */
+    let storeDown = false
+    const noteStore = (error: TokenStoreError | undefined): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        switch (Lifecycle.outageTransition(storeDown, error === undefined)) {
+          case "Warn":
+            storeDown = true
+            return Effect.andThen(
+              Effect.logWarning(
+                "capauth: the shared token store is unavailable; this process makes its own single flight until it answers",
+                error?.message
+              ),
+              PubSub.publish(events, { _tag: "StoreUnavailable", message: error?.message ?? "" })
+            )
+          case "Recovered":
+            storeDown = false
+            return Effect.andThen(
+              Effect.logInfo("capauth: the shared token store answers again"),
+              PubSub.publish(events, { _tag: "StoreRecovered" })
+            )
+          case "None":
+            return Effect.void
+        }
+      })
+
+    /**
+     * A store operation whose failure never fails a caller: a shared (lease) store counts outages, any other
+     * logs each failure as before. `undefined` when it failed.
+     */
+    const guarded = <A>(op: Effect.Effect<A, TokenStoreError>, what: string): Effect.Effect<A | undefined> =>
+      store?.lease === undefined
+        ? Effect.catch(op, (e) =>
+            Effect.as(Effect.logWarning(`capauth: token store ${what} failed`, e.message), undefined)
+          )
+        : Effect.flatMap(Effect.result(op), (r) =>
+            Result.isSuccess(r)
+              ? Effect.as(noteStore(undefined), r.success)
+              : Effect.as(noteStore(r.failure), undefined)
+          )
+
     /** A token another process (or an earlier run) left in the store, newer than ours and still usable. */
     const fromStore = (now: number) =>
       store === undefined
         ? Effect.succeedNone
-        : store.get(source.id).pipe(
-            Effect.map(Option.filter((t) => Lifecycle.adoptable(t, state.token, now))),
-            Effect.catch((e) =>
-              Effect.as(Effect.logWarning("capauth: token store read failed", e.message), Option.none())
-            )
+        : Effect.map(guarded(store.get(source.id), "read"), (t) =>
+            Option.filter(t ?? Option.none(), (t) => adoptable(t, now))
           )
 
     const saveToStore = (token: AccessToken.AccessToken) =>
-      store === undefined
-        ? Effect.void
-        : Effect.catch(store.set(source.id, token), (e) =>
-            Effect.logWarning("capauth: token store write failed", e.message)
+      store === undefined ? Effect.void : Effect.asVoid(guarded(store.set(source.id, token), "write"))
+
+    /** A new token from the source, kept and stored. */
+    const fetchNew = Effect.gen(function* () {
+      const issued = yield* fetchWithRetry(1)
+      const token = AccessToken.make(issued, policy, yield* Random.next)
+      yield* saveToStore(token)
+
+      return { token, adopted: false }
+    })
+
+    /** One look at the shared store: an adoptable token, or the lease (re-reading once it is ours). */
+    const observe = (
+      lease: Lease,
+      waits: number
+    ): Effect.Effect<{
+      readonly observation: Lifecycle.FleetObservation
+      readonly token?: AccessToken.AccessToken
+      readonly fence?: string
+    }> =>
+      Effect.gen(function* () {
+        const key = source.id
+        const down = { observation: { _tag: "StoreDown" } as Lifecycle.FleetObservation }
+        const read = yield* guarded(store!.get(key), "read")
+        if (read === undefined) return down
+        if (Option.isSome(read) && adoptable(read.value, clock.currentTimeMillisUnsafe())) {
+          return { observation: { _tag: "Stored" } as const, token: read.value }
+        }
+        const attempt = yield* guarded(lease.acquire(key), "lease")
+        if (attempt === undefined) return down
+        if (attempt._tag === "Held") {
+          return { observation: { _tag: "Held", expiresInMillis: attempt.expiresInMillis, waits } as const }
+        }
+        // The holder before us may have stored its token and released between our read and our acquire.
+        const again = yield* guarded(store!.get(key), "read")
+        if (
+          again !== undefined &&
+          Option.isSome(again) &&
+          adoptable(again.value, clock.currentTimeMillisUnsafe())
+        ) {
+          yield* guarded(lease.release(key, attempt.fence), "lease release")
+          return { observation: { _tag: "Stored" } as const, token: again.value }
+        }
+        return { observation: { _tag: "Acquired" } as const, fence: attempt.fence }
+      })
+
+    /** Fetch while holding the lease: renew it meanwhile, store the token, then release (waking the waiters). */
+    const fetchUnderLease = (lease: Lease, fence: string) =>
+      Effect.gen(function* () {
+        const renewEvery = Lifecycle.leaseRenewMillis(lease.ttlMillis)
+        const renewing = yield* Effect.forkIn(
+          Effect.forever(
+            Effect.andThen(Effect.sleep(renewEvery), guarded(lease.renew(source.id, fence), "lease renewal"))
+          ),
+          scope
+        )
+        return yield* Effect.ensuring(fetchNew, Fiber.interrupt(renewing))
+      }).pipe(Effect.ensuring(guarded(lease.release(source.id, fence), "lease release")))
+
+    /** Rule "fleet flight": adopt, fetch under the lease, wait for the holder, or fall back to our own flight. */
+    const fleetObtain = (lease: Lease) =>
+      Effect.gen(function* () {
+        for (let waits = 0; ; waits++) {
+          const seen = yield* observe(lease, waits)
+          const decision = Lifecycle.decideFleet(
+            seen.observation,
+            Lifecycle.defaultFleetPolicy,
+            yield* Random.next
           )
+          switch (decision._tag) {
+            case "Local":
+              return yield* fetchNew
+            case "Adopt":
+              return { token: seen.token!, adopted: true }
+            case "Fetch":
+              return yield* fetchUnderLease(lease, seen.fence!)
+            case "Wait": {
+              // A failed wait still waits: a broken subscription must not turn the loop into a spin.
+              const waited = yield* guarded(
+                Effect.as(lease.awaitChange(source.id, decision.millis), true),
+                "wait"
+              )
+              if (waited === undefined) yield* Effect.sleep(decision.millis)
+            }
+          }
+        }
+      })
+
+    /** Adopt a stored token or fetch one (across processes when the store has a lease). */
+    const obtain = Effect.suspend(() => {
+      if (store?.lease !== undefined) return fleetObtain(store.lease)
+      return Effect.flatMap(fromStore(clock.currentTimeMillisUnsafe()), (stored) =>
+        Option.isSome(stored) ? Effect.succeed({ token: stored.value, adopted: true }) : fetchNew
+      )
+    })
 
     /** The flight: adopt a stored token or fetch one, then record the outcome before waking the waiters. */
     const flight = (deferred: Flight): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const ahead = state.token !== undefined && clock.currentTimeMillisUnsafe() < state.token.staleAt
-        const stored = yield* fromStore(clock.currentTimeMillisUnsafe())
-        if (Option.isSome(stored)) {
-          onSuccess(stored.value)
-          yield* PubSub.publish(events, { _tag: "Adopted", expiresAt: stored.value.expiresAt })
-          return stored.value
-        }
-        const issued = yield* fetchWithRetry(1)
-        const token = AccessToken.make(issued, policy, yield* Random.next)
+        // Ahead: the previous token is still served meanwhile (until it expires).
+        const ahead = state.token !== undefined && clock.currentTimeMillisUnsafe() < state.token.expiresAt
+        const { token, adopted } = yield* obtain
         onSuccess(token)
+        if (source.id !== knownId) {
+          const from = knownId
+          knownId = source.id
+          yield* PubSub.publish(events, { _tag: "CredentialSwitched", from, to: knownId })
+        }
+        if (adopted) {
+          yield* PubSub.publish(events, { _tag: "Adopted", expiresAt: token.expiresAt })
+          return token
+        }
         stats.fetched++
         yield* Metric.update(metrics.fetched, 1)
         if (ahead) {
           stats.refreshed++
           yield* Metric.update(metrics.refreshed, 1)
         }
-        yield* saveToStore(token)
         yield* PubSub.publish(events, {
           _tag: "Fetched",
           expiresAt: token.expiresAt,
@@ -328,6 +532,10 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       })
     )
 
+    /** Wait for the flight, at most the token timeout: a hung token request never holds a caller longer. */
+    const wait = (flight: Flight): Effect.Effect<AccessToken.AccessToken, AuthError> =>
+      timeout === undefined ? Deferred.await(flight) : timed(Deferred.await(flight), timeout)
+
     const get: Effect.Effect<AccessToken.AccessToken, AuthError> = Effect.suspend(() => {
       const decision = Lifecycle.decide(state, clock.currentTimeMillisUnsafe())
       switch (decision._tag) {
@@ -338,9 +546,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           stats.reused++
           return Effect.as(startFlight, decision.token)
         case "Join":
-          return Deferred.await(decision.flight)
+          return wait(decision.flight)
         case "StartAndJoin":
-          return Effect.flatMap(startFlight, Deferred.await)
+          return Effect.flatMap(startFlight, wait)
         case "Fail":
           return Effect.fail(decision.error)
       }
@@ -350,9 +558,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       const decision = Lifecycle.decideRefresh(state, clock.currentTimeMillisUnsafe())
       switch (decision._tag) {
         case "Join":
-          return Deferred.await(decision.flight)
+          return wait(decision.flight)
         case "StartAndJoin":
-          return Effect.flatMap(startFlight, Deferred.await)
+          return Effect.flatMap(startFlight, wait)
         case "Fail":
           return Effect.fail(decision.error)
       }
@@ -365,15 +573,12 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           return Effect.succeed(false)
         }
         setToken(undefined)
+        rejected = dropped.value
         stats.invalidated++
         return Effect.all([
           Metric.update(metrics.invalidated, 1),
           PubSub.publish(events, { _tag: "Invalidated" }),
-          store === undefined
-            ? Effect.void
-            : Effect.catch(store.remove(source.id, dropped.value), (e) =>
-                Effect.logWarning("capauth: token store delete failed", e.message)
-              )
+          store === undefined ? Effect.void : guarded(store.remove(source.id, dropped.value), "delete")
         ]).pipe(Effect.as(true))
       })
 

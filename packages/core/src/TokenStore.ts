@@ -33,7 +33,8 @@ export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
 }> {}
 
 /**
- * A token store: read, write and compare-and-delete the token of a key (the source's id).
+ * A token store: read, write and compare-and-delete the token of a key (the source's id). A store shared by
+ * several processes (Redis) adds a `lease`: the manager then makes one token request per key across all of them.
  *
  * @since 0.1.0
  * @category models
@@ -43,6 +44,43 @@ export interface TokenStore {
   readonly set: (key: string, token: AccessToken) => Effect.Effect<void, TokenStoreError>
   /** Compare-and-delete: remove the entry only if it still holds `value`. */
   readonly remove: (key: string, value: Redacted.Redacted<string>) => Effect.Effect<void, TokenStoreError>
+  /** Cross-process single flight. Without it every process makes its own token requests. */
+  readonly lease?: Lease | undefined
+}
+
+/**
+ * What an attempt to take a lease found: the lease is ours (with its fencing value), or another process holds
+ * it for `expiresInMillis` more unless it renews it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LeaseAttempt =
+  | { readonly _tag: "Acquired"; readonly fence: string }
+  | { readonly _tag: "Held"; readonly expiresInMillis: number }
+
+/**
+ * The lease of a key: at most one process fetches its token at a time. Every operation is atomic in the shared
+ * medium (Redis: `SET NX PX`, compare-and-expire and compare-and-delete scripts). A holder that dies stops
+ * renewing, and the lease lapses after `ttlMillis`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lease {
+  /** How long a lease lasts unless renewed (the holder renews it every third of this). */
+  readonly ttlMillis: number
+  /** Take the lease of `key` if no one holds it, with a fencing value unique to this acquisition. */
+  readonly acquire: (key: string) => Effect.Effect<LeaseAttempt, TokenStoreError>
+  /** Extend the lease by `ttlMillis` if `fence` still holds it; false if it lapsed or another took it. */
+  readonly renew: (key: string, fence: string) => Effect.Effect<boolean, TokenStoreError>
+  /** Compare-and-delete: give the lease up only if `fence` still holds it, and wake the waiters. */
+  readonly release: (key: string, fence: string) => Effect.Effect<void, TokenStoreError>
+  /**
+   * Wait until the token or the lease of `key` may have changed (a release, a write, a removal), or `millis`
+   * have passed, whichever comes first. A wake-up may be missed (pub/sub is best effort): callers poll.
+   */
+  readonly awaitChange: (key: string, millis: number) => Effect.Effect<void, TokenStoreError>
 }
 
 /**

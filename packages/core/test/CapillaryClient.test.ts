@@ -1,7 +1,8 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, Redacted, Stream } from "effect"
+import { Effect, Fiber, Layer, Logger, PubSub, Redacted, Stream } from "effect"
 import { FetchHttpClient, Headers, HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { CapillaryClient, CapillaryConfig, TokenManager } from "../src/index.ts"
 import { freshClient } from "./support.ts"
@@ -199,6 +200,55 @@ describe("CapillaryClient", () => {
       expect(redacted).not.toContain("secret-token-value")
       expect(redacted).toContain("<redacted>")
       expect(redacted).toContain("application/json")
+    })
+  )
+})
+
+describe("CapillaryClient: availability under a failing token endpoint (the facade options reach the Effect client)", () => {
+  it.effect(
+    "a token endpoint that never answers: a cold call fails after tokenTimeoutMillis, the next one is served",
+    () =>
+      Effect.gen(function* () {
+        const c = freshClient(sim)
+        sim.faults.add({ path: "/v3/oauth/token/generate", fault: { kind: "no-response" }, times: 1 })
+        yield* withClient({ credentials: c, tokenTimeoutMillis: 2_000 }, (client, tokens) =>
+          Effect.gen(function* () {
+            const sub = yield* tokens.subscribe
+            const cold = yield* Effect.forkChild(Effect.flip(client.get("/v2/customers/1")))
+            for (let i = 0; i < 2_000 && c.requests() === 0; i++) {
+              yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+            }
+            yield* TestClock.adjust(1_999)
+            expect(cold.pollUnsafe()).toBeUndefined()
+            yield* TestClock.adjust(1)
+            const error = yield* Fiber.join(cold)
+            expect(error._tag === "TransportError" && error.reason).toBe("Timeout")
+            const retrying = yield* PubSub.take(sub)
+            const next = yield* Effect.forkChild(client.get("/v2/customers/1"))
+            yield* TestClock.adjust(retrying._tag === "Retrying" ? retrying.delayMillis : 0)
+            expect((yield* Fiber.join(next)).status).toBe(200)
+            expect(c.requests()).toBe(2)
+          }).pipe(Effect.scoped)
+        )
+      })
+  )
+
+  it.live("a 498 drops the token before the replay: no later request carries it", () =>
+    Effect.gen(function* () {
+      const c = freshClient(sim)
+      yield* withClient({ credentials: c }, (client, tokens) =>
+        Effect.gen(function* () {
+          const old = Redacted.value((yield* tokens.get).value)
+          sim.faults.add({ path: "/v2/customers/1", fault: { kind: "status", status: 498 }, times: 1 })
+          expect((yield* client.get("/v2/customers/1")).status).toBe(200)
+          yield* Effect.all(Array.from({ length: 5 }, () => client.get("/v2/customers/1")))
+          const sent = sim.requests
+            .filter((r) => r.path === "/v2/customers/1")
+            .map((r) => r.headers["x-cap-api-oauth-token"])
+          expect(sent.indexOf(old)).toBe(sent.lastIndexOf(old)) // only the refused request carried it
+          expect((yield* tokens.stats).invalidated).toBe(1)
+        })
+      )
     })
   )
 })

@@ -1,6 +1,6 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
 import { Effect, Exit, Redacted, Result } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { FetchHttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Credentials, TokenEndpoint } from "../src/index.ts"
 import type { ResponseFacts } from "../src/internal/classify.ts"
@@ -109,6 +109,172 @@ describe("TokenEndpoint.processResponse", () => {
   })
 })
 
+describe("TokenEndpoint.processResponse: inputs refused or bounded", () => {
+  const ok = (data: Record<string, unknown>) => facts(200, { data, errors: null })
+  const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+
+  it.each([
+    ["a whole number", 60, 60],
+    ["a decimal string", "60", 60],
+    ["a decimal string with a fraction", "1.5", 1.5],
+    ["1 s, the shortest", 1, 1],
+    ["31 days, the longest", 31 * 86_400, 31 * 86_400]
+  ] as const)("ttlSeconds as %s is taken", (_name, ttl, expected) => {
+    const exit = processed(ok({ accessToken: jwt, ttlSeconds: ttl }))
+    expect(Exit.isSuccess(exit) && exit.value.ttlSeconds).toBe(expected)
+  })
+
+  it.each([
+    ["hexadecimal", "0x3c"],
+    ["binary", "0b1"],
+    ["octal", "0o7"],
+    ['"Infinity"', "Infinity"],
+    ["an exponent string", "1e3"],
+    ["signed", "+60"],
+    ["padded", " 60"],
+    ["empty", ""],
+    ["a huge number", 1e300],
+    ["1e13 s (a lifetime no Date can hold past)", 1e13],
+    ["a tiny number", 1e-9],
+    ["zero", 0],
+    ["negative", -60],
+    ["just under 1 s", 0.999],
+    ["31 days and a second", 31 * 86_400 + 1],
+    ["a boolean", true],
+    ["null", null],
+    ["an array", [60]]
+  ] as const)("ttlSeconds %s is a MalformedResponse", (_name, ttl) => {
+    const e = failure(ok({ accessToken: jwt, ttlSeconds: ttl }))
+    expect(e._tag).toBe("MalformedResponse")
+    expect(e.requestId).toBe("req-1")
+    expect(e.message).toMatch(/ttlSeconds/)
+  })
+
+  it.each([
+    ["empty", "", /lacks data.accessToken|blank/],
+    ["blank", "   ", /blank/],
+    ["a newline inside", "abc\ndef", /header cannot carry/],
+    ["longer than 8,192 characters", "x".repeat(8_193), /longer than 8192/],
+    ["64 KiB", "x".repeat(65_536), /longer than 8192/],
+    ["a number", 42, /lacks data.accessToken/]
+  ] as const)("an accessToken %s is a MalformedResponse", (_name, token, message) => {
+    const e = failure(ok({ accessToken: token, ttlSeconds: 60 }))
+    expect(e._tag).toBe("MalformedResponse")
+    expect(e.message).toMatch(message)
+  })
+
+  it("a token of exactly 8,192 characters is taken (the stated bound)", () => {
+    expect(Exit.isSuccess(processed(ok({ accessToken: "x".repeat(8_192), ttlSeconds: 60 })))).toBe(true)
+  })
+
+  it("a JWT whose own exp - iat is under 1 s is refused even with a good ttlSeconds", () => {
+    const claims = btoa(JSON.stringify({ iat: 100, exp: 100.5 })).replace(/=+$/, "")
+    const e = failure(ok({ accessToken: `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`, ttlSeconds: 60 }))
+    expect(e._tag).toBe("MalformedResponse")
+    expect(e.message).toMatch(/lifetime/)
+  })
+
+  it("an 8 MiB body gives a typed error with a short excerpt, never a RangeError", () => {
+    for (const text of [
+      "x".repeat(8 * 1024 * 1024),
+      JSON.stringify({ data: { accessToken: "y".repeat(8 * 1024 * 1024), ttlSeconds: 60 }, errors: null }),
+      `{"secret":"${"z".repeat(8 * 1024 * 1024)}"}`
+    ]) {
+      const e = failure(facts(200, text))
+      expect(e._tag).toBe("MalformedResponse")
+      const excerptText = e._tag === "MalformedResponse" ? (e.excerpt ?? "") : ""
+      expect(excerptText.length).toBeLessThanOrEqual(121)
+      expect(excerptText).not.toMatch(/yyyyyyyyyy|zzzzzzzzzz/)
+    }
+  })
+})
+
+describe("TokenEndpoint.processResponse: token-endpoint codes (the facts, sections 2 and 7)", () => {
+  const refused = (status: number, errors: unknown) => failure(facts(status, { data: null, errors }))
+  it.each([
+    [
+      "320001, HTTP 200",
+      200,
+      [{ code: 320001, message: "Invalid client key and secret" }],
+      "InvalidCredentials"
+    ],
+    ["320001 as a string", 200, [{ code: "320001", message: "m" }], "InvalidCredentials"],
+    ["4000, HTTP 403", 403, [{ code: 4000, message: "Not authorized" }], "AccessDenied"],
+    [
+      "an access-group message, no code",
+      200,
+      [{ message: "insufficient permission to access group" }],
+      "AccessDenied"
+    ],
+    [
+      "4001, HTTP 503",
+      503,
+      [{ code: 4001, message: "Authorization status unavailable!" }],
+      "ServiceUnavailable"
+    ],
+    ["4001, HTTP 200", 200, [{ code: 4001, message: "m" }], "ServiceUnavailable"],
+    ["an unknown code, HTTP 401", 401, [{ code: 999, message: "m" }], "InvalidCredentials"],
+    ["an unknown code, HTTP 403", 403, [{ code: 999, message: "m" }], "AccessDenied"],
+    ["498, HTTP 200", 200, [{ code: 498, message: "m" }], "ServiceUnavailable"],
+    ["an unknown code, HTTP 200", 200, [{ code: 12345, message: "m" }], "ServiceUnavailable"],
+    ["an unknown code, HTTP 400", 400, [{ code: 12345, message: "m" }], "ServiceUnavailable"],
+    ["[{}], HTTP 200", 200, [{}], "MalformedResponse"],
+    ["[null], HTTP 200", 200, [null], "MalformedResponse"],
+    ["[{}], HTTP 401", 401, [{}], "InvalidCredentials"]
+  ] as const)("%s -> %s", (_name, status, errors, tag) => {
+    const e = refused(status, errors)
+    expect(e._tag).toBe(tag)
+    expect(e.requestId).toBe("req-1")
+  })
+
+  it("an unknown code keeps its code and message, and says it is retried", () => {
+    const e = refused(200, [{ code: 498, message: "Token expired" }])
+    expect(e.code).toBe(498)
+    expect(e.message).toMatch(/undocumented code 498.*Token expired/)
+  })
+
+  it("a huge string code is cut short in the message", () => {
+    const e = refused(200, [{ code: "c".repeat(100_000), message: "m" }])
+    expect(e.message.length).toBeLessThan(300)
+  })
+})
+
+describe("TokenEndpoint.readFacts: token responses are read up to 64 KiB", () => {
+  const read = (body: BodyInit, headers: Record<string, string> = {}) =>
+    Effect.runPromiseExit(
+      TokenEndpoint.readFacts(
+        HttpClientResponse.fromWeb(
+          HttpClientRequest.post("https://x.example/v3/oauth/token/generate"),
+          new Response(body, { status: 200, headers: { "x-cap-requestid": "r-9", ...headers } })
+        )
+      )
+    )
+  const streamOf = (bytes: number) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let sent = 0; sent < bytes; sent += 16_384) controller.enqueue(new Uint8Array(16_384).fill(120))
+        controller.close()
+      }
+    })
+
+  it("reads a body of exactly 64 KiB", async () => {
+    const exit = await read("x".repeat(TokenEndpoint.maxResponseBytes))
+    expect(Exit.isSuccess(exit) && exit.value.text.length).toBe(65_536)
+  })
+
+  it("a larger body, streamed without a length, is a MalformedResponse", async () => {
+    const e = soleFailure(await read(streamOf(8 * 1024 * 1024)))
+    expect(e?._tag).toBe("MalformedResponse")
+    expect(e?.requestId).toBe("r-9")
+    expect(e?.message).toMatch(/larger than 65536 bytes/)
+  })
+
+  it("a declared length over the bound is refused at the first chunk", async () => {
+    const e = soleFailure(await read("{}", { "content-length": "9000000" }))
+    expect(e?._tag).toBe("MalformedResponse")
+  })
+})
+
 describe("TokenEndpoint.source over HTTP (the endpoint's own; the rest is source.contract.test.ts)", () => {
   let sim: Simulator
   beforeAll(async () => {
@@ -124,6 +290,21 @@ describe("TokenEndpoint.source over HTTP (the endpoint's own; the rest is source
       )
     )
   }
+
+  it("an 8 MiB token response over HTTP is a MalformedResponse, never a crash", async () => {
+    sim.faults.add({
+      path: "/v3/oauth/token/generate",
+      fault: {
+        kind: "status",
+        status: 200,
+        body: { data: { accessToken: "a".repeat(8 << 20), ttlSeconds: 60 } }
+      },
+      times: 1
+    })
+    const error = soleFailure(await fetchWith("sample-key", "sample-secret"))
+    expect(error?._tag).toBe("MalformedResponse")
+    expect(error?.message).toMatch(/larger than 65536 bytes/)
+  })
 
   it("obtains a JWT whose lifetime is the simulator's ttl, sending no Authorization header", async () => {
     const exit = await fetchWith("sample-key", "sample-secret")

@@ -1,6 +1,6 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Metric, PubSub, Redacted, Scope } from "effect"
+import { Cause, Effect, Exit, Fiber, Metric, PubSub, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { TokenManager, type TokenSource } from "../src/index.ts"
@@ -20,6 +20,17 @@ const until = (condition: () => boolean) =>
   })
 
 const value = (t: { value: Redacted.Redacted<string> }) => Redacted.value(t.value)
+
+/** Let a flight the last call may have forked start and finish (real I/O), before the TestClock moves on. */
+const quiet = (tokens: TokenManager.Service) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+    for (let i = 0; i < 2_000; i++) {
+      const stats = yield* tokens.stats
+      if (stats.requests === stats.fetched + stats.failed) return
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+    }
+  })
 const TOKEN_PATH = "/v3/oauth/token/generate"
 
 describe("TokenManager: single flight", () => {
@@ -36,12 +47,12 @@ describe("TokenManager: single flight", () => {
     })
   )
 
-  it.effect("and likewise at expiry: 1,000 fibers past the hard window make exactly 1 more", () =>
+  it.effect("and likewise at expiry: 1,000 fibers past expiry make exactly 1 more", () =>
     Effect.gen(function* () {
       const client = freshClient(sim, { ttlSeconds: 600 })
       const tokens = yield* managerFor(sim, client)
       const first = yield* tokens.get
-      yield* TestClock.adjust(first.staleAt - first.obtainedAt)
+      yield* TestClock.adjust(first.expiresAt - first.obtainedAt)
       const results = yield* Effect.all(
         Array.from({ length: 1000 }, () => tokens.get),
         { concurrency: "unbounded" }
@@ -105,17 +116,58 @@ describe("TokenManager: refresh windows", () => {
     })
   )
 
-  it.effect("hard window: callers wait for the new token", () =>
+  it.effect("hard window: a stale token is still served at once while one flight renews it", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(sim, client)
+      const sub = yield* tokens.subscribe
+      const first = yield* tokens.get
+      expect((yield* PubSub.take(sub))._tag).toBe("Fetched")
+      yield* TestClock.adjust(first.staleAt - first.obtainedAt)
+      const served = yield* Effect.all(
+        Array.from({ length: 20 }, () => tokens.get),
+        { concurrency: "unbounded" }
+      )
+      expect(served.every((t) => value(t) === value(first))).toBe(true)
+      const fetched = yield* PubSub.take(sub)
+      expect(fetched._tag === "Fetched" && fetched.ahead).toBe(true)
+      const next = yield* tokens.get
+      expect(value(next)).not.toBe(value(first))
+      expect(client.requests()).toBe(2)
+    })
+  )
+
+  it.effect("past expiry a token is never served: callers wait for the new one", () =>
     Effect.gen(function* () {
       const client = freshClient(sim)
       const tokens = yield* managerFor(sim, client)
       const first = yield* tokens.get
-      yield* TestClock.adjust(first.staleAt - first.obtainedAt)
+      yield* TestClock.adjust(first.expiresAt - first.obtainedAt)
       const next = yield* tokens.get
       expect(value(next)).not.toBe(value(first))
       expect(client.requests()).toBe(2)
       expect((yield* tokens.stats).refreshed).toBe(0)
     })
+  )
+
+  it.effect(
+    "a lifetime shorter than the margin (1 s vs 30 s) costs one request per lifetime, not per call",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim, { ttlSeconds: 1 })
+        const tokens = yield* managerFor(sim, client)
+        let calls = 0
+        for (let ms = 0; ms < 3_000; ms += 10) {
+          yield* tokens.get
+          calls++
+          yield* quiet(tokens) // a background flight this call started gets its real HTTP answer first
+          yield* TestClock.adjust(10)
+        }
+        expect(calls).toBe(300)
+        // Renewed at 80 % of each 1 s life: 0, 0.8, 1.6, 2.4 s.
+        expect(client.requests()).toBeGreaterThanOrEqual(3)
+        expect(client.requests()).toBeLessThanOrEqual(5)
+      })
   )
 
   it.effect("expiry is relative to the moment the request was sent", () =>
@@ -308,6 +360,155 @@ describe("TokenManager: scope and observability", () => {
       })
       const fetchedAfter = yield* Metric.value(TokenManager.metrics.fetched)
       expect(fetchedAfter.count).toBeGreaterThan(fetchedBefore.count)
+    })
+  )
+})
+
+describe("TokenManager: availability under a failing token endpoint", () => {
+  /** `effect` finished without the clock moving: it held its caller for no time at all. */
+  const atOnce = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(effect)
+      for (let i = 0; i < 20 && fiber.pollUnsafe() === undefined; i++) yield* Effect.yieldNow
+      const exit = fiber.pollUnsafe()
+      if (exit === undefined) throw new Error("the call waited")
+      return yield* exit
+    })
+
+  it.effect(
+    "a hung refresh holds no caller with a usable token: served until expiry, then a wait of at most the timeout",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim, { ttlSeconds: 600 })
+        const tokens = yield* managerFor(sim, client, { timeout: "5 seconds", backoff: { maxAttempts: 1 } })
+        const first = yield* tokens.get
+        sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" } }) // every token request hangs
+        for (const at of [first.refreshAt, first.staleAt, first.expiresAt - 1]) {
+          yield* TestClock.setTime(at)
+          expect(value(yield* atOnce(tokens.get))).toBe(value(first))
+          yield* until(() => client.requests() >= 2)
+        }
+        expect(client.requests()).toBeGreaterThanOrEqual(2) // refreshes were tried, and hung
+        // Expired (and past the short cooldown of the hung attempts): a caller waits, at most the token timeout.
+        yield* TestClock.setTime(first.expiresAt + 60_000) // the hung attempts time out...
+        yield* TestClock.adjust(60_000) // ...and their (backoff) cooldown passes
+        const waiting = yield* Effect.forkChild(Effect.flip(tokens.get))
+        yield* TestClock.adjust(4_999)
+        expect(waiting.pollUnsafe()).toBeUndefined()
+        yield* TestClock.adjust(1)
+        const error = yield* Fiber.join(waiting)
+        expect(error._tag).toBe("TransportError")
+        expect(error._tag === "TransportError" && error.reason).toBe("Timeout")
+      })
+  )
+
+  it.effect(
+    "a cold caller on a hung endpoint waits at most the token timeout; the next one gets the retried attempt",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" }, times: 1 })
+        const tokens = yield* managerFor(sim, client, { timeout: "3 seconds" })
+        const sub = yield* tokens.subscribe
+        const cold = yield* Effect.forkChild(Effect.flip(tokens.get))
+        yield* until(() => client.requests() === 1)
+        yield* TestClock.adjust(2_999)
+        expect(cold.pollUnsafe()).toBeUndefined()
+        yield* TestClock.adjust(1)
+        const error = yield* Fiber.join(cold)
+        expect(error._tag === "TransportError" && error.reason).toBe("Timeout")
+        const retrying = yield* PubSub.take(sub)
+        expect(retrying._tag === "Retrying" && retrying.error).toBe("TransportError")
+        const next = yield* Effect.forkChild(tokens.get)
+        yield* TestClock.adjust(retrying._tag === "Retrying" ? retrying.delayMillis : 0)
+        expect(value(yield* Fiber.join(next))).toMatch(/^eyJ/)
+        expect(client.requests()).toBe(2)
+      })
+  )
+
+  it.effect("a malformed token response is transient: retried after a backoff, never the 30 s lockout", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      sim.faults.add({ path: TOKEN_PATH, fault: { kind: "malformed-json" }, times: 2 })
+      const tokens = yield* managerFor(sim, client, { backoff: { maxAttempts: 2 } })
+      const sub = yield* tokens.subscribe
+      const first = yield* Effect.forkChild(Effect.flip(tokens.get))
+      const retrying = yield* PubSub.take(sub)
+      expect(retrying._tag === "Retrying" && retrying.error).toBe("MalformedResponse")
+      yield* TestClock.adjust(retrying._tag === "Retrying" ? retrying.delayMillis : 0)
+      expect((yield* Fiber.join(first))._tag).toBe("MalformedResponse")
+      const failed = yield* PubSub.take(sub)
+      const cooldown = failed._tag === "Failed" ? failed.cooldownMillis : -1
+      expect(cooldown).toBeGreaterThan(0)
+      expect(cooldown).toBeLessThanOrEqual(500) // the backoff for one failure, not 30 s
+      yield* TestClock.adjust(cooldown)
+      expect(value(yield* tokens.get)).toMatch(/^eyJ/)
+      expect(client.requests()).toBe(3)
+    })
+  )
+
+  it.effect(
+    "errors [{ code: 498 }], [{}] and [null] with HTTP 200 are transient, never bad credentials",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        for (const errors of [[{ code: 498, message: "m" }], [{}], [null]]) {
+          sim.faults.add({
+            path: TOKEN_PATH,
+            fault: { kind: "status", status: 200, body: { data: null, errors } },
+            times: 1
+          })
+        }
+        const tokens = yield* managerFor(sim, client)
+        const sub = yield* tokens.subscribe
+        const waiting = yield* Effect.forkChild(tokens.get)
+        const seen: Array<string> = []
+        for (let i = 0; i < 3; i++) {
+          const event = yield* PubSub.take(sub)
+          if (event._tag !== "Retrying") throw new Error(`expected Retrying, got ${event._tag}`)
+          seen.push(event.error)
+          yield* TestClock.adjust(event.delayMillis)
+        }
+        expect(seen).toEqual(["ServiceUnavailable", "MalformedResponse", "MalformedResponse"])
+        expect(value(yield* Fiber.join(waiting))).toMatch(/^eyJ/)
+        expect(client.requests()).toBe(4)
+      })
+  )
+
+  it.effect("a permanent cooldown can be set: bad credentials are remembered that long", () =>
+    Effect.gen(function* () {
+      const client = freshClient(sim)
+      const tokens = yield* managerFor(
+        sim,
+        { key: client.key, secret: "wrong" },
+        { permanentFailureCooldown: "5 seconds" }
+      )
+      expect((yield* Effect.flip(tokens.get))._tag).toBe("InvalidCredentials")
+      yield* TestClock.adjust(4_999)
+      expect((yield* Effect.flip(tokens.get))._tag).toBe("InvalidCredentials")
+      expect(client.requests()).toBe(1)
+      yield* TestClock.adjust(1)
+      yield* Effect.flip(tokens.get)
+      expect(client.requests()).toBe(2)
+    })
+  )
+
+  it.effect("non-finite or out-of-range policies are refused with a ConfigError naming the option", () =>
+    Effect.gen(function* () {
+      const source: TokenSource.TokenSource = { id: "unused", fetch: Effect.never }
+      const cases: ReadonlyArray<readonly [Omit<TokenManager.Options, "source">, string]> = [
+        [{ refresh: { expiryMarginMillis: Number.NaN } }, "refresh.expiryMarginMillis"],
+        [{ refresh: { refreshAtFraction: Number.POSITIVE_INFINITY } }, "refresh.refreshAtFraction"],
+        [{ backoff: { maxAttempts: -1 } }, "backoff.maxAttempts"],
+        [{ backoff: { baseMillis: Number.NaN } }, "backoff.baseMillis"],
+        [{ permanentFailureCooldown: -5 }, "permanentFailureCooldown"],
+        [{ timeout: 0 }, "timeout"]
+      ]
+      for (const [options, field] of cases) {
+        const exit = yield* Effect.exit(TokenManager.make({ ...options, source }))
+        const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        expect(defect).toMatchObject({ _tag: "ConfigError", field })
+      }
     })
   )
 })

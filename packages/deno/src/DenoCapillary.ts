@@ -1,7 +1,7 @@
 /**
  * Layers wiring `@capauth/core` to Deno: token requests over the global `fetch` (`FetchHttpClient.layer`),
  * config from `Deno.env` through Effect's `Config` and a `ConfigProvider` that reads each variable by name, so
- * `--allow-env=<the nine names>` is enough, and a refused read becomes a `ConfigError` that says which flag
+ * `--allow-env=<the twelve names>` is enough, and a refused read becomes a `ConfigError` that says which flag
  * to add.
  *
  * @example
@@ -21,7 +21,8 @@ import {
   CapillaryConfig,
   CaptureConfig,
   ConfigError,
-  type TokenManager
+  type TokenManager,
+  Transport
 } from "@capauth/core"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -36,6 +37,46 @@ import * as Layer from "effect/Layer"
  * @category layers
  */
 export const httpLayer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+
+/** Through `url` with a `Deno.HttpClient` of its own; the environment's proxy is Deno's fetch's business. */
+const proxyRoute = (url: URL | undefined): Transport.Route | undefined => {
+  // Deno's fetch reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY itself (no --allow-env needed).
+  if (url === undefined) return undefined
+  const basicAuth =
+    url.username === "" && url.password === ""
+      ? undefined
+      : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+  const origin = `${url.protocol}//${url.host}`
+  let client: Deno.HttpClient
+  try {
+    client = Deno.createHttpClient({
+      proxy: basicAuth === undefined ? { url: origin } : { url: origin, basicAuth }
+    })
+  } catch (error) {
+    if (!isPermissionError(error)) throw error
+    throw new ConfigError({
+      field: "proxy",
+      message: `Deno refused net access to the proxy: run with --allow-net=${url.host} (and the Capillary host)`
+    })
+  }
+  const fetch: typeof globalThis.fetch = (input, init) =>
+    globalThis.fetch(input, { ...init, client } as unknown as RequestInit)
+  return {
+    ...Transport.fetchRoute(fetch),
+    close: () => Promise.resolve(client.close())
+  }
+}
+
+/**
+ * How capauth's requests leave a Deno process (`Transport.Platform`): the runtime's `fetch`, which honours
+ * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself; with the `proxy` option, a `Deno.createHttpClient` with
+ * that proxy for token requests and API calls alike, closed with the client.
+ * `Transport.layer(transport, DenoCapillary.platform)` is the HTTP client of any capauth layer with those rules.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const platform: Transport.Platform = { httpLayer, proxy: proxyRoute }
 
 const envVarNames = Object.keys(CapillaryConfig.envVars) as ReadonlyArray<CapillaryConfig.EnvVar>
 
@@ -125,7 +166,7 @@ export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError>
 )
 
 /**
- * The authenticated client and its token manager from explicit options.
+ * The authenticated client and its token manager from explicit options, `proxy` and `fetch` included.
  *
  * @since 0.1.0
  * @category layers
@@ -133,7 +174,16 @@ export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError>
 export const layer = (
   input: CapillaryConfig.Input
 ): Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =>
-  CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layer(input)), Layer.provide(httpLayer))
+  CapillaryClient.layer.pipe(
+    Layer.provide(
+      Layer.unwrap(
+        Effect.map(Effect.service(CapillaryConfig.CapillaryConfig), (config) =>
+          Transport.layer(config.transport, platform)
+        )
+      )
+    ),
+    Layer.provide(CapillaryConfig.layer(input))
+  )
 
 /**
  * The authenticated client and its token manager from the `CAPILLARY_*` environment variables.

@@ -4,7 +4,8 @@
  * versionstamp checks, so a process never drops or overwrites a token newer than the one it knows.
  *
  * Deno KV is still unstable in Deno 2: run with `--unstable-kv` (or `"unstable": ["kv"]` in deno.json), plus
- * `--allow-read=<path> --allow-write=<path>` for a KV file. The token is stored in clear: protect the file.
+ * `--allow-read=<path> --allow-write=<path>` for a KV file. The token is stored in clear (protect the file)
+ * unless a `cipher` is given: then each entry is sealed with AES-256-GCM (see `TokenCipher`).
  *
  * @example
  * ```ts
@@ -23,7 +24,7 @@
  * @module
  * @since 0.1.0
  */
-import { TokenStore } from "@capauth/core"
+import { TokenCipher, TokenStore } from "@capauth/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -39,6 +40,11 @@ import { isPermissionError } from "./DenoCapillary.ts"
 export interface Options {
   /** The KV key prefix; the store's key (the credential's non-secret id) is appended (default `["capauth", "token"]`). */
   readonly prefix?: Deno.KvKey | undefined
+  /**
+   * Seal every entry (AES-256-GCM, see `TokenCipher`). Entries that do not open with it (sealed under an unknown
+   * key id, or written in clear) read as absent and are replaced by the next write.
+   */
+  readonly cipher?: TokenCipher.TokenCipher | undefined
 }
 
 /**
@@ -69,11 +75,6 @@ const failure = (operation: string) => (cause: unknown) =>
     cause
   })
 
-const tokenIn = (entry: Deno.KvEntryMaybe<unknown>) => {
-  const token = TokenStore.decode(entry.value)
-  return Option.isSome(token) ? Option.some(token.value) : Option.none()
-}
-
 /**
  * A `TokenStore` over a KV handle you own (and close).
  *
@@ -82,42 +83,49 @@ const tokenIn = (entry: Deno.KvEntryMaybe<unknown>) => {
  */
 export const make = (kv: Deno.Kv, options: Options = {}): TokenStore.TokenStore => {
   const prefix = options.prefix ?? defaultPrefix
+  const { cipher } = options
   const keyOf = (key: string): Deno.KvKey => [...prefix, key]
+  const kvCall = <A>(operation: string, run: () => Promise<A>) =>
+    Effect.tryPromise({ try: run, catch: failure(operation) })
+  const tokenIn = (key: string, entry: Deno.KvEntryMaybe<unknown>) =>
+    entry.value === null ? Effect.succeedNone : TokenCipher.decodeToken(cipher, key, entry.value)
   return {
     get: (key) =>
-      Effect.tryPromise({ try: () => kv.get(keyOf(key)), catch: failure("read") }).pipe(Effect.map(tokenIn)),
+      Effect.flatMap(
+        kvCall("read", () => kv.get(keyOf(key))),
+        (entry) => tokenIn(key, entry)
+      ),
     set: (key, token) =>
-      Effect.tryPromise({
-        try: async () => {
-          const k = keyOf(key)
-          for (let attempt = 0; attempt < writeAttempts; attempt++) {
-            const current = await kv.get(k)
-            const held = tokenIn(current)
-            // Another process already stored a newer token: keep it.
-            if (Option.isSome(held) && held.value.obtainedAt > token.obtainedAt) return
-            const lifetime = token.lifetimeMillis
-            const result = await kv
+      Effect.gen(function* () {
+        const k = keyOf(key)
+        const record = yield* Effect.mapError(TokenCipher.encodeToken(cipher, key, token), failure("write"))
+        const lifetime = token.lifetimeMillis
+        for (let attempt = 0; attempt < writeAttempts; attempt++) {
+          const current = yield* kvCall("write", () => kv.get(k))
+          const held = yield* tokenIn(key, current)
+          // Another process already stored a newer token: keep it.
+          if (Option.isSome(held) && held.value.obtainedAt > token.obtainedAt) return
+          const result = yield* kvCall("write", () =>
+            kv
               .atomic()
               .check(current)
-              .set(k, TokenStore.encode(token), lifetime > 0 ? { expireIn: lifetime } : undefined)
+              .set(k, record, lifetime > 0 ? { expireIn: lifetime } : undefined)
               .commit()
-            if (result.ok) return
-          }
-          throw new Error(`gave up after ${writeAttempts} writes by others landed first`)
-        },
-        catch: failure("write")
+          )
+          if (result.ok) return
+        }
+        return yield* Effect.fail(
+          failure("write")(new Error(`gave up after ${writeAttempts} writes by others landed first`))
+        )
       }),
     remove: (key, value) =>
-      Effect.tryPromise({
-        try: async () => {
-          const k = keyOf(key)
-          const current = await kv.get(k)
-          const held = tokenIn(current)
-          if (Option.isNone(held) || Redacted.value(held.value.value) !== Redacted.value(value)) return
-          // The check fails if anyone wrote since the read: then the entry holds a newer token, which stays.
-          await kv.atomic().check(current).delete(k).commit()
-        },
-        catch: failure("delete")
+      Effect.gen(function* () {
+        const k = keyOf(key)
+        const current = yield* kvCall("delete", () => kv.get(k))
+        const held = yield* tokenIn(key, current)
+        if (Option.isNone(held) || Redacted.value(held.value.value) !== Redacted.value(value)) return
+        // The check fails if anyone wrote since the read: then the entry holds a newer token, which stays.
+        yield* kvCall("delete", () => kv.atomic().check(current).delete(k).commit())
       })
   }
 }

@@ -48,4 +48,4 @@ export type CapillaryClientOptions = CapillaryConfig.Input
 export const createCapillaryClient = (
   options?: CapillaryClientOptions
 ): PromiseClient.CapillaryPromiseClient =>
-  PromiseClient.make(options, { httpLayer: DenoCapillary.httpLayer, env: DenoCapillary.env })
+  PromiseClient.make(options, { ...DenoCapillary.platform, env: DenoCapillary.env })

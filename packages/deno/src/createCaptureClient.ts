@@ -87,4 +87,4 @@ export const captureEnv = (name: CaptureConfig.EnvVar): string | undefined => {
  * @category constructors
  */
 export const createCaptureClient = (options?: CaptureClientOptions): CapturePromiseClient =>
-  Facade.make(options, { httpLayer: DenoCapillary.httpLayer, env: captureEnv })
+  Facade.make(options, { ...DenoCapillary.platform, env: captureEnv })

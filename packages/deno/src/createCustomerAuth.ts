@@ -65,4 +65,4 @@ export type CustomerOtpLogin = Facade.CustomerOtpLogin
  * @category constructors
  */
 export const createCustomerAuth = (options: CustomerAuthOptions): CustomerAuthClient =>
-  Facade.make(options, { httpLayer: DenoCapillary.httpLayer })
+  Facade.make(options, DenoCapillary.platform)

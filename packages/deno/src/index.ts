@@ -15,7 +15,8 @@
  */
 
 // The port for a mobile session's key (memory by default; `fromPromise` over your secure storage).
-export { CustomerKeyStore } from "@capauth/core"
+// A pool of clients keyed by org (bounded, least recently used closed first), and tokens sealed at rest.
+export { CapillaryClients, CustomerKeyStore, TokenCipher } from "@capauth/core"
 // The error family every rejection of the facade belongs to (`instanceof` or `_tag`), from core's one list.
 export {
   AccessDenied,

@@ -1,7 +1,8 @@
 /**
  * A `TokenStore` in a local file, so a token survives restarts (CLIs, cron jobs, serverless warm starts) and is
  * shared by processes of one machine. Opt-in: the file holds the token in clear, protected by file mode
- * `0600` (owner only). Writes are atomic: the new content goes to a temp file in the same directory
+ * `0600` (owner only), unless a `cipher` is given: then each entry is sealed with AES-256-GCM (see
+ * `TokenCipher`) and a copy of the file alone exposes no token. Writes are atomic: the new content goes to a temp file in the same directory
  * (`<file>.<pid>.<random>.tmp`, mode `0600`, fsynced) which is then renamed over the file, so a crash
  * mid-write leaves the old file or the new one, never a partial one. An unreadable or corrupt file reads as
  * empty (the manager then asks Capillary).
@@ -25,22 +26,25 @@
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
-import { type AccessToken, TokenStore } from "@capauth/core"
+import { TokenCipher, TokenStore } from "@capauth/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 
+/** An entry: a clear `StoredToken`, or a sealed record when the store has a cipher. */
+type Entry = TokenStore.StoredToken | TokenCipher.Sealed
+
 interface FileShape {
   readonly version: 1
-  readonly tokens: Record<string, TokenStore.StoredToken>
+  readonly tokens: Record<string, Entry>
 }
 
 /**
  * The entries, keyed by source id, in an object with no prototype: an id such as `__proto__` or `constructor`
  * is an entry like any other, never an inherited property (JSON.parse and JSON.stringify keep it as such).
  */
-const entries = (from: object = {}): Record<string, TokenStore.StoredToken> =>
-  Object.assign(Object.create(null) as Record<string, TokenStore.StoredToken>, from)
+const entries = (from: object = {}): Record<string, Entry> =>
+  Object.assign(Object.create(null) as Record<string, Entry>, from)
 
 const empty = (): FileShape => ({ version: 1, tokens: entries() })
 
@@ -79,13 +83,28 @@ const fail = (what: string, path: string) => (cause: unknown) =>
   })
 
 /**
+ * Options of a file store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Seal every entry (AES-256-GCM, see `TokenCipher`). Entries that do not open with it (sealed under an unknown
+   * key id, or written in clear) read as absent and are replaced by the next write.
+   */
+  readonly cipher?: TokenCipher.TokenCipher | undefined
+}
+
+/**
  * A token store in the file at `path` (created with its directory on first write).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (path: string): TokenStore.TokenStore => {
+export const make = (path: string, options: Options = {}): TokenStore.TokenStore => {
   const file = nodePath.resolve(path)
+  const { cipher } = options
   // Serialise this process's read-modify-write cycles so none overwrites another's entry.
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <A>(task: () => Promise<A>): Promise<A> => {
@@ -127,34 +146,52 @@ export const make = (path: string): TokenStore.TokenStore => {
       if (mutate(content)) await write(content)
     })
 
+  const entry = (key: string) =>
+    Effect.tryPromise({ try: async () => (await read()).tokens[key], catch: fail("read", file) })
+
   return {
     get: (key) =>
-      Effect.tryPromise({
-        try: async () => {
-          const stored = (await read()).tokens[key]
-          return stored === undefined ? Option.none<AccessToken.AccessToken>() : TokenStore.decode(stored)
-        },
-        catch: fail("read", file)
-      }),
+      Effect.flatMap(entry(key), (stored) =>
+        stored === undefined ? Effect.succeedNone : TokenCipher.decodeToken(cipher, key, stored)
+      ),
     set: (key, token) =>
-      Effect.tryPromise({
-        try: () =>
-          update((content) => {
-            content.tokens[key] = TokenStore.encode(token)
-            return true
-          }),
-        catch: fail("write", file)
-      }),
+      TokenCipher.encodeToken(cipher, key, token).pipe(
+        Effect.mapError(fail("write", file)),
+        Effect.flatMap((record) =>
+          Effect.tryPromise({
+            try: () =>
+              update((content) => {
+                content.tokens[key] = record
+                return true
+              }),
+            catch: fail("write", file)
+          })
+        )
+      ),
     remove: (key, value) =>
-      Effect.tryPromise({
-        try: () =>
-          update((content) => {
-            // Compare-and-delete: only if the entry still holds the token the caller dropped.
-            if (content.tokens[key]?.value !== Redacted.value(value)) return false
-            delete content.tokens[key]
-            return true
-          }),
-        catch: fail("delete", file)
+      Effect.gen(function* () {
+        const stored = yield* entry(key)
+        if (stored === undefined) return
+        const current = yield* TokenCipher.decodeToken(cipher, key, stored)
+        if (Option.isNone(current) || Redacted.value(current.value.value) !== Redacted.value(value)) return
+        yield* Effect.tryPromise({
+          try: () =>
+            update((content) => {
+              // Compare-and-delete: only if the entry is still the very record read above (each seal has
+              // its own nonce, each clear entry its own value), so a newer token written since stays.
+              if (!sameRecord(content.tokens[key], stored)) return false
+              delete content.tokens[key]
+              return true
+            }),
+          catch: fail("delete", file)
+        })
       })
   }
+}
+
+const sameRecord = (a: Entry | undefined, b: Entry): boolean => {
+  if (a === undefined) return false
+  if (TokenCipher.isSealed(a) || TokenCipher.isSealed(b))
+    return TokenCipher.isSealed(a) && TokenCipher.isSealed(b) && a.iv === b.iv && a.data === b.data
+  return a.value === b.value
 }

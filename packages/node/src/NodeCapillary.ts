@@ -15,11 +15,18 @@
  * @module
  * @since 0.1.0
  */
-import { CapillaryClient, CapillaryConfig, type ConfigError, type TokenManager } from "@capauth/core"
+import {
+  CapillaryClient,
+  CapillaryConfig,
+  type ConfigError,
+  type TokenManager,
+  Transport
+} from "@capauth/core"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
+import { proxyRoute } from "./internal/proxy.ts"
 
 /**
  * The HTTP client capauth uses on Node: undici, with a dispatcher owned (and closed) by the layer. On Bun
@@ -31,6 +38,25 @@ import * as Layer from "effect/Layer"
  */
 export const httpLayer: Layer.Layer<HttpClient.HttpClient> =
   typeof process.versions.bun === "string" ? NodeHttpClient.layerFetch : NodeHttpClient.layerUndici
+
+/**
+ * How capauth's requests leave a Node process (`Transport.Platform`): `httpLayer` by default; through a proxy
+ * with an undici `ProxyAgent` (the `proxy` option) or `EnvHttpProxyAgent` (when `HTTPS_PROXY` / `HTTP_PROXY` is
+ * set; `NO_PROXY` honoured), one dispatcher per client for token requests and API calls, closed with it. The
+ * process-wide global dispatcher is never changed. `Transport.layer(transport, NodeCapillary.platform)` is the
+ * HTTP client of any capauth layer (e.g. `CaptureClient.layerConfig`) with those rules.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const platform: Transport.Platform = { httpLayer, proxy: proxyRoute }
+
+/** The HTTP client of the configured transport (`proxy`, `fetch`, or the default with the proxy variables). */
+const transportLayer = Layer.unwrap(
+  Effect.map(Effect.service(CapillaryConfig.CapillaryConfig), (config) =>
+    Transport.layer(config.transport, platform)
+  )
+)
 
 /**
  * Read a `CAPILLARY_*` variable from `process.env` (the Promise facade's source, read at construction).
@@ -51,7 +77,8 @@ export const env = (name: CapillaryConfig.EnvVar): string | undefined => process
 export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError> = CapillaryConfig.fromConfig
 
 /**
- * The authenticated client and its token manager from explicit options.
+ * The authenticated client and its token manager from explicit options, `proxy` and `fetch` included (without
+ * them, the proxy variables of the environment apply).
  *
  * @since 0.1.0
  * @category layers
@@ -59,7 +86,7 @@ export const config: Effect.Effect<CapillaryConfig.CapillaryConfig, ConfigError>
 export const layer = (
   input: CapillaryConfig.Input
 ): Layer.Layer<CapillaryClient.CapillaryClient | TokenManager.TokenManager, ConfigError> =>
-  CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layer(input)), Layer.provide(httpLayer))
+  CapillaryClient.layer.pipe(Layer.provide(transportLayer), Layer.provide(CapillaryConfig.layer(input)))
 
 /**
  * The authenticated client and its token manager from the `CAPILLARY_*` variables, read through Effect's
@@ -72,4 +99,4 @@ export const layer = (
 export const layerConfig: Layer.Layer<
   CapillaryClient.CapillaryClient | TokenManager.TokenManager,
   ConfigError
-> = CapillaryClient.layer.pipe(Layer.provide(CapillaryConfig.layerConfig), Layer.provide(httpLayer))
+> = CapillaryClient.layer.pipe(Layer.provide(transportLayer), Layer.provide(CapillaryConfig.layerConfig))

@@ -23,6 +23,7 @@
  */
 import type { CapillaryConfig } from "@capauth/core"
 import * as PromiseClient from "@capauth/core/PromiseClient"
+import * as Transport from "./internal/transport.ts"
 import * as NodeCapillary from "./NodeCapillary.ts"
 
 export type { CapillaryPromiseClient, CapRequestInit, TokenInfo } from "@capauth/core/PromiseClient"
@@ -44,4 +45,10 @@ export type CapillaryClientOptions = CapillaryConfig.Input
 export const createCapillaryClient = (
   options?: CapillaryClientOptions
 ): PromiseClient.CapillaryPromiseClient =>
-  PromiseClient.make(options, { httpLayer: NodeCapillary.httpLayer, env: NodeCapillary.env })
+  PromiseClient.make(options, {
+    httpLayer: NodeCapillary.httpLayer,
+    env: NodeCapillary.env,
+    proxy: NodeCapillary.platform.proxy,
+    // API calls over undici's request (Bun's undici cannot send: its own fetch there, as for token requests).
+    fetch: typeof process.versions.bun === "string" ? undefined : Transport.fetch
+  })

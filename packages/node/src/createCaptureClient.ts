@@ -58,7 +58,4 @@ export type CapturePromiseSession = Facade.CapturePromiseSession
  * @category constructors
  */
 export const createCaptureClient = (options?: CaptureClientOptions): CapturePromiseClient =>
-  Facade.make(options, {
-    httpLayer: NodeCapillary.httpLayer,
-    env: (name) => process.env[name]
-  })
+  Facade.make(options, { ...NodeCapillary.platform, env: (name) => process.env[name] })

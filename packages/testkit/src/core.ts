@@ -192,6 +192,14 @@ export class SimulatorCore implements SimContext {
     client.enabled = false
   }
 
+  /**
+   * The client is deleted, as an org admin deletes an API client: token generation then fails as for an unknown
+   * key (code 320001) and its issued tokens answer 401.
+   */
+  deleteClient(key: string): void {
+    if (!this.registry.clients.delete(key)) throw new Error(`no API client with key ${key}`)
+  }
+
   enableClient(key: string): void {
     const client = this.registry.clients.get(key)
     if (client === undefined) throw new Error(`no API client with key ${key}`)

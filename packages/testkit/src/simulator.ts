@@ -66,6 +66,8 @@ export interface Simulator {
   /** Token generation then fails (code 320002) and the client's tokens answer 401. */
   disableClient(key: string): void
   enableClient(key: string): void
+  /** Delete the client (as an org admin does): token generation answers 320001, its tokens answer 401. */
+  deleteClient(key: string): void
   /** That exact token now answers 401. */
   revokeToken(token: string): void
   /** Every token issued so far now answers expired (498 per the expiry signal). */
@@ -123,6 +125,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     addEntity: (spec) => core.addEntity(spec),
     disableClient: (key) => core.disableClient(key),
     enableClient: (key) => core.enableClient(key),
+    deleteClient: (key) => core.deleteClient(key),
     revokeToken: (token) => core.revokeToken(token),
     expireAllTokens: () => core.expireAllTokens(),
     setExpirySignal: (mode) => core.setExpirySignal(mode),

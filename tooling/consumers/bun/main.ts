@@ -1,6 +1,7 @@
 // A Bun service using @capauth/node's Promise facade, as published: bun runs this TypeScript file as is (no build
 // step) over the packed tarballs in $CAPAUTH_WORK. argv[2] is the simulator's JSON line (../shared/simulator.mjs).
 import { createCapillaryClient } from "@capauth/node"
+import { startProxy } from "@capauth/testkit/contract"
 
 interface Sim {
   readonly url: string
@@ -49,6 +50,28 @@ try {
 } finally {
   await cap.close()
 }
+
+// `proxy`: Bun's fetch with its `proxy` option carries the token request and the API call.
+const proxy = await startProxy()
+const viaProxy = createCapillaryClient({
+  baseUrl: sim.url,
+  credentials: { key: sim.key, secret: sim.secret },
+  proxy: proxy.url
+})
+try {
+  const response = await viaProxy.fetch(`/v1.1/customer/get?format=json&mobile=${sim.mobile}`)
+  check(response.status === 200, `through the proxy: expected 200, got ${response.status}`)
+  await response.arrayBuffer()
+} finally {
+  await viaProxy.close()
+  await proxy.close()
+}
+const proxied = proxy.seen.map((s) => `${s.method} ${new URL(s.target).pathname}`)
+check(
+  JSON.stringify(proxied) === JSON.stringify(["POST /v3/oauth/token/generate", "GET /v1.1/customer/get"]),
+  `through the proxy: it saw ${JSON.stringify(proxied)}`
+)
 console.log(
-  `bun ${process.versions.bun}: 2 calls 200 on 1 token request; an expired token renewed and replayed once`
+  `bun ${process.versions.bun}: 2 calls 200 on 1 token request; an expired token renewed and replayed once; ` +
+    "the token request and a call through a proxy"
 )

@@ -2,7 +2,8 @@
 # Bun running @capauth/node (createCapillaryClient) from the packed tarballs, against the testkit simulator run by
 # plain node. Bun comes from the npm registry (the `bun` package; its binary is the optional dependency
 # @oven/bun-<platform>). Checks: 2 calls answer 200 on 1 token request, an expired token is renewed and the call
-# replayed once, and the script exits on its own after cap.close().
+# replayed once, a client with `proxy` sends both through a forward proxy, and the script exits on its own after
+# cap.close().
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$CAPAUTH_ROOT/tooling/scripts/env.sh"

@@ -32,7 +32,7 @@ try {
   const error = await stranger.fetch(path).catch((e: unknown) => e)
   await stranger.close()
   if (!(error instanceof InvalidCredentials)) throw new Error(`expected InvalidCredentials, got ${error}`)
-  const stored = await store.kv.get(["capauth", "token", `capillary:${new URL(baseUrl).host}:${key}`])
+  const stored = await store.kv.get(["capauth", "token", `capillary:${new URL(baseUrl).origin}:${key}`])
   if (stored.value === null) throw new Error("the token is not in the Deno KV store")
 } finally {
   await cap.close()

@@ -57,8 +57,8 @@ const customerCalls = () =>
     .filter((r) => r.path === "/v1.1/customer/get" && r.headers["x-cap-api-oauth-token"] !== undefined)
     .map((r) => ({ status: r.status, token: r.headers["x-cap-api-oauth-token"] }))
 
-const callRoute = async (n, expected) => {
-  const res = await fetch(`${base}/api/customer?mobile=${SAMPLE_CUSTOMER.mobile}`)
+const callRoute = async (n, expected, route = "customer") => {
+  const res = await fetch(`${base}/api/${route}?mobile=${SAMPLE_CUSTOMER.mobile}`)
   const body = await res.text()
   check(res.status === 200, `call ${n}: HTTP ${res.status}: ${body.slice(0, 300)}`)
   check(isDeepStrictEqual(JSON.parse(body), expected), `call ${n}: not the simulator's answer: ${body}`)
@@ -132,19 +132,70 @@ try {
     `after expiry: want 498 with the old token then 200 with a new one, got ${JSON.stringify(renewed.map((c) => c.status))}`
   )
 
-  // And Next kept nothing of it: no fetch-cache entry holds the token endpoint, a token or the customer call.
+  // The same client over Next's own fetch (`fetch` option) in a route with `fetchCache = "default-cache"`, where
+  // Next caches every fetch that does not opt out. First the control: a plain token request, sent twice, reaches
+  // the simulator once (Next served the second from its cache), so Next does cache here.
+  const controlBefore = sim.stats().tokenRequestsTotal
+  for (const n of [1, 2]) {
+    const res = await fetch(`${base}/api/customer-over-fetch?control=1`)
+    const body = await res.text()
+    check(res.status === 200 && JSON.parse(body).status === 200, `control ${n}: HTTP ${res.status}: ${body}`)
+  }
+  check(
+    sim.stats().tokenRequestsTotal === controlBefore + 1,
+    `control: ${sim.stats().tokenRequestsTotal - controlBefore} plain token requests reached the simulator, want 1 ` +
+      "(Next did not cache a fetch in this route: the check below would prove nothing)"
+  )
+  const controlToken = sim.tokens.at(-1)?.token
+  // capauth's token requests (cache: "no-store") all reach the simulator: one for two calls, then after every
+  // token is expired a 498 and a new token request, never the cached answer.
+  const overFetchBefore = sim.stats().tokenRequestsTotal
+  for (const n of [5, 6]) await callRoute(n, expected, "customer-over-fetch")
+  check(
+    sim.stats().tokenRequestsTotal === overFetchBefore + 1,
+    `over fetch: ${sim.stats().tokenRequestsTotal - overFetchBefore} token requests for 2 calls, want 1`
+  )
+  sim.expireAllTokens()
+  await callRoute(7, expected, "customer-over-fetch")
+  check(
+    sim.stats().tokenRequestsTotal === overFetchBefore + 2,
+    `over fetch, after expiry: ${sim.stats().tokenRequestsTotal - overFetchBefore} token requests, want 2`
+  )
+  const overFetch = customerCalls().slice(5)
+  check(
+    overFetch.length === 4 &&
+      overFetch[2].status === 498 &&
+      overFetch[3].status === 200 &&
+      overFetch[3].token === sim.tokens.at(-1)?.token &&
+      overFetch[3].token !== overFetch[2].token,
+    `over fetch, after expiry: want 498 then 200 with a new token, got ${JSON.stringify(overFetch.map((c) => c.status))}`
+  )
+
+  // And Next kept nothing of capauth's: no fetch-cache entry but the control's holds the token endpoint, a token
+  // or the customer call (bodies are stored base64: decoded before the search).
   const cacheDir = ".next/cache/fetch-cache"
   const entries = await readdir(cacheDir).catch(() => [])
+  let controlEntries = 0
   for (const name of entries) {
-    const text = await readFile(`${cacheDir}/${name}`, "utf8").catch(() => "")
-    const leaked = ["oauth/token", "customer/get", ...sim.tokens.map((t) => t.token)].find((s) =>
-      text.includes(s)
-    )
+    let text = await readFile(`${cacheDir}/${name}`, "utf8").catch(() => "")
+    if (text.includes("control=1")) {
+      controlEntries++
+      continue
+    }
+    try {
+      const body = JSON.parse(text)?.data?.body
+      if (typeof body === "string") text += Buffer.from(body, "base64").toString("utf8")
+    } catch {}
+    const leaked = ["oauth/token", "customer/get", ...sim.tokens.map((t) => t.token)]
+      .filter((s) => s !== controlToken)
+      .find((s) => text.includes(s))
     check(leaked === undefined, `Next's fetch cache entry ${name} holds ${leaked?.slice(0, 40)}`)
   }
   console.log(
     `4 route calls: 200 with the simulator's answer; token requests 1 for calls 1-3, 2 after expiry; ` +
-      `fetch-cache entries: ${entries.length}`
+      `over Next's fetch (fetchCache default-cache): the control token request cached (1 of 2 reached the simulator), ` +
+      `capauth's never (1 for 2 calls, 1 more after expiry); fetch-cache entries: ${entries.length} ` +
+      `(${controlEntries} the control's)`
   )
 } catch (error) {
   console.error(`drive: ${error instanceof Error ? error.message : error}`)

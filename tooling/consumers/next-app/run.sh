@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A Next.js App Router app whose route handler (app/api/customer/route.ts) uses @capauth/node's facade: installed
+# A Next.js App Router app whose route handlers use @capauth/node's facade (app/api/customer/route.ts; and
+# app/api/customer-over-fetch/route.ts, the same over Next's own fetch where Next caches every fetch): installed
 # with npm (next, react, react-dom pinned in package.json; @capauth/* from the packed tarballs), built with
 # `next build` without any CAPILLARY_* variable (as a CI build would be), started with `next start` and called
 # by drive.mjs against the testkit simulator. Bounded: npm install 600 s, next build 600 s, drive 180 s (measured on
@@ -38,4 +39,4 @@ run_s=$((SECONDS - start))
 
 next_v="$(node -p 'require("next/package.json").version')"
 react_v="$(node -p 'require("react/package.json").version')"
-echo "consumer next-app: ok (next $next_v, react $react_v, node $(node --version); install ${npm_install_s} s, build ${next_build_s} s, run ${run_s} s; 4 route calls, 1 token request for 3 then a new one after expiry)"
+echo "consumer next-app: ok (next $next_v, react $react_v, node $(node --version); install ${npm_install_s} s, build ${next_build_s} s, run ${run_s} s; 4 route calls, 1 token request for 3 then a new one after expiry; 3 over Next's fetch with fetchCache default-cache, no token from its cache)"

@@ -52,6 +52,12 @@ const describeEvent = (event: TokenManager.TokenEvent): string => {
       return `token request failed (${event.error}) · retry ${event.attempt} in ${Terminal.duration(event.delayMillis)}`
     case "Failed":
       return `token request failed: ${event.error._tag}`
+    case "CredentialSwitched":
+      return `credentials switched: ${event.from} was refused, now ${event.to}`
+    case "StoreUnavailable":
+      return "the shared token store is unavailable: this process fetches on its own"
+    case "StoreRecovered":
+      return "the shared token store answers again"
   }
 }
 

@@ -17,7 +17,7 @@ import * as CaptureResponse from "../CaptureResponse.ts"
 import { readFacts } from "../TokenEndpoint.ts"
 import * as Lifecycle from "./lifecycle.ts"
 import { type Known, scrubError } from "./redact.ts"
-import { withoutRedirects } from "./transport.ts"
+import { ownRequest } from "./transport.ts"
 
 /** What sending needs: the validated config and an HTTP client. */
 export interface Deps {
@@ -50,7 +50,7 @@ export const send = (
     const facts = yield* http.execute(request).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
-      withoutRedirects,
+      ownRequest,
       Effect.timeoutOrElse({
         duration: config.timeout,
         orElse: () =>

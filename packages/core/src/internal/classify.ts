@@ -70,7 +70,7 @@ const firstError = (json: unknown): { code: number | string | undefined; message
   if (!isRecord(json) || !Array.isArray(json.errors) || json.errors.length === 0) return undefined
   const e: unknown = json.errors[0]
   if (!isRecord(e)) return { code: undefined, message: "unspecified error" }
-  const code = toCode(e.code) ?? (typeof e.code === "string" ? e.code : undefined)
+  const code = toCode(e.code) ?? (typeof e.code === "string" ? excerpt(e.code, 40) : undefined)
   return { code, message: typeof e.message === "string" ? excerpt(e.message) : "unspecified error" }
 }
 
@@ -109,8 +109,12 @@ const transientError = (facts: ResponseFacts, now: number, message: string, code
 }
 
 /**
- * Map a failed token request to the error family. `errors[]` wins (by code), then the HTTP status.
- * The docs give no HTTP status for the error envelope, so a code is never ignored because of a 200.
+ * Map a failed token request to the error family (the facts, sections 2 and 7). `errors[]` wins by its code:
+ * 320001 bad credentials, 4000 (or an access-group message) access denied, 4001 transient. Then the HTTP status:
+ * 429, 5xx, 461, 521 transient; 401 bad credentials and 403 access denied (v3's own mapping). Anything else in
+ * `errors[]` (an unknown code, an entry without one, whatever the HTTP status, 200 included) is not a documented
+ * refusal: a transient `ServiceUnavailable` (or `MalformedResponse` for an entry with no code), retried with
+ * backoff, never remembered as bad credentials.
  */
 export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError | undefined => {
   const common = { requestId: facts.requestId, status: facts.status }
@@ -122,12 +126,22 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
     if (error.code === 4000 || /access group|permission|access is denied/i.test(error.message)) {
       return new Err.AccessDenied({ ...common, code: error.code, message: what })
     }
-    return (
-      transientError(facts, now, "token request failed", error.code) ??
-      (facts.status === 403
-        ? new Err.AccessDenied({ ...common, code: error.code, message: what })
-        : new Err.InvalidCredentials({ ...common, code: error.code, message: what }))
-    )
+    const transient = transientError(facts, now, "token request failed", error.code)
+    if (transient !== undefined) return transient
+    if (facts.status === 401)
+      return new Err.InvalidCredentials({ ...common, code: error.code, message: what })
+    if (facts.status === 403) return new Err.AccessDenied({ ...common, code: error.code, message: what })
+    return error.code === undefined
+      ? new Err.MalformedResponse({
+          ...common,
+          message: "token response has an errors entry without a code: not a documented refusal",
+          excerpt: excerpt(facts.text)
+        })
+      : new Err.ServiceUnavailable({
+          ...common,
+          code: error.code,
+          message: `token request failed with an undocumented code ${String(error.code)} (HTTP ${facts.status}): ${error.message}; retrying with backoff`
+        })
   }
   if (facts.status >= 200 && facts.status < 300) return undefined
   if (isRedirect(facts.status)) {

@@ -18,7 +18,7 @@ import { readFacts } from "../TokenEndpoint.ts"
 import { parseJson } from "./classify.ts"
 import { isJson, nullBodyStatuses, withBody } from "./fetch.ts"
 import { type Known, scrubError } from "./redact.ts"
-import { withoutRedirects } from "./transport.ts"
+import { ownRequest } from "./transport.ts"
 
 /** What sending needs: the validated config and an HTTP client. */
 export interface Deps {
@@ -46,7 +46,7 @@ export const send = (deps: Deps, call: CustomerAuthRequest.Call): Effect.Effect<
     const facts = yield* http.execute(CustomerAuthRequest.request(config, call)).pipe(
       Effect.flatMap(readFacts),
       Effect.scoped,
-      withoutRedirects,
+      ownRequest,
       Effect.timeoutOrElse({
         duration: config.timeout,
         orElse: () =>

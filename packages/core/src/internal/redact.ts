@@ -1,12 +1,19 @@
 import * as Redacted from "effect/Redacted"
 import type { AuthError } from "../AuthError.ts"
 
+/** How much of a body `excerpt` looks at. */
+const excerptScanChars = 4096
+
 /**
  * A short excerpt of a server body for error messages, with anything that looks like a token or a secret
  * masked: JWTs, long opaque strings, and the values of secret-ish JSON fields.
  */
 export const excerpt = (text: string, max = 120): string => {
-  const masked = text
+  // Mask a bounded head only: V8's regex engine overflows its stack on a multi-MiB run of one class. The cut
+  // drops the word it falls in, so no value is shown half-masked.
+  const head =
+    text.length > excerptScanChars ? text.slice(0, excerptScanChars).replace(/[^\s",:{}[\]]*$/, "") : text
+  const masked = head
     .replace(
       /("(?:secret|accessToken|access_token|refresh_token|refreshToken|token|password|key|client_secret|clientSecret|authorizationCode|authorization_code|creation_token|creationToken)"\s*:\s*)"[^"]*"/gi,
       '$1"<redacted>"'

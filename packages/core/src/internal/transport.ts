@@ -39,6 +39,20 @@ export const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effec
     })
   )
 
+/**
+ * Run one of capauth's own requests (token, Capture, Auth Engine, broker): no redirect followed, and
+ * `cache: "no-store"` for a fetch-based client, so a framework that caches fetch (Next.js) never hands back a
+ * stored token response.
+ */
+export const ownRequest = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...Option.getOrUndefined(init),
+      redirect: "manual",
+      cache: "no-store"
+    })
+  )
+
 /** What to do with a response that may be a redirect, by capauth's rules (the same for the facade and middleware). */
 export type Hop =
   /** Not a redirect to follow: hand the response to the caller. */

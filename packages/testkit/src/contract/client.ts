@@ -121,7 +121,10 @@ const ENV_VARS = [
   "CAPILLARY_TILL_PASSWORD",
   "CAPILLARY_TILL_PASSWORD_MD5",
   "CAPILLARY_ATTRIBUTION_TYPE",
-  "CAPILLARY_ATTRIBUTION_CODE"
+  "CAPILLARY_ATTRIBUTION_CODE",
+  "CAPILLARY_TOKEN_TIMEOUT_MS",
+  "CAPILLARY_TOKEN_MAX_ATTEMPTS",
+  "CAPILLARY_TOKEN_COOLDOWN_MS"
 ] as const
 type EnvVar = (typeof ENV_VARS)[number]
 type EnvVars = Partial<Record<EnvVar, string>>
@@ -536,6 +539,36 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
       "attribution type without code",
       { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_ATTRIBUTION_TYPE: "TILL" },
       "CAPILLARY_ATTRIBUTION_CODE"
+    ],
+    [
+      "a secret with a trailing space (a .env mistake)",
+      { CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_KEY: "k", CAPILLARY_CLIENT_SECRET: `${SECRET} ` },
+      "CAPILLARY_CLIENT_SECRET"
+    ],
+    [
+      "a key with a leading space",
+      { CAPILLARY_CLUSTER: "eu", CAPILLARY_CLIENT_KEY: " k", CAPILLARY_CLIENT_SECRET: SECRET },
+      "CAPILLARY_CLIENT_KEY"
+    ],
+    [
+      "an OAuth client and a till together",
+      { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_TILL_ID: "t", CAPILLARY_TILL_PASSWORD: "p" },
+      "CAPILLARY_CLIENT_KEY"
+    ],
+    [
+      "a token timeout in hexadecimal",
+      { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_TOKEN_TIMEOUT_MS: "0x3c" },
+      "CAPILLARY_TOKEN_TIMEOUT_MS"
+    ],
+    [
+      "no attempt at all",
+      { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_TOKEN_MAX_ATTEMPTS: "0" },
+      "CAPILLARY_TOKEN_MAX_ATTEMPTS"
+    ],
+    [
+      "a negative cooldown",
+      { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_TOKEN_COOLDOWN_MS: "-1" },
+      "CAPILLARY_TOKEN_COOLDOWN_MS"
     ]
   ]
   for (const [title, vars, named] of envCases) {
@@ -544,6 +577,8 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
       const error = thrown(`5 env ${title}`, () => s.fromEnv())
       assertTagged(error, { _tag: "ConfigError", field: named })
       assert.ok(error.message.includes(named), error.message)
+      if (/ space/.test(title)) assert.match(error.message, /whitespace/)
+      if (/together/.test(title)) assert.match(error.message, /CAPILLARY_TILL_ID/)
       assert.ok(!shows(error, SECRET), `the secret shows in ${error.message}`)
     })
   }
@@ -587,6 +622,50 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
       "an attribution without a code",
       { cluster: "eu", credentials: { key: "k", secret: SECRET }, attribution: { type: "TILL" } },
       "attribution.code"
+    ],
+    [
+      "a secret with a trailing newline",
+      { cluster: "eu", credentials: { key: "k", secret: `${SECRET}\n` } },
+      "secret"
+    ],
+    ["a key with spaces around it", { cluster: "eu", credentials: { key: " k ", secret: SECRET } }, "key"],
+    [
+      "a till id with a trailing space",
+      { cluster: "eu", credentials: { till: "t ", password: "p" } },
+      "till"
+    ],
+    [
+      "OAuth and till credentials together",
+      { cluster: "eu", credentials: { key: "k", secret: SECRET, till: "t", password: "p" } },
+      "credentials"
+    ],
+    [
+      "a NaN expiry margin",
+      {
+        cluster: "eu",
+        credentials: { key: "k", secret: SECRET },
+        refresh: { expiryMarginMillis: Number.NaN }
+      },
+      "refresh.expiryMarginMillis"
+    ],
+    [
+      "an infinite token timeout",
+      {
+        cluster: "eu",
+        credentials: { key: "k", secret: SECRET },
+        tokenTimeoutMillis: Number.POSITIVE_INFINITY
+      },
+      "tokenTimeoutMillis"
+    ],
+    [
+      "zero attempts",
+      { cluster: "eu", credentials: { key: "k", secret: SECRET }, tokenMaxAttempts: 0 },
+      "tokenMaxAttempts"
+    ],
+    [
+      "a negative cooldown",
+      { cluster: "eu", credentials: { key: "k", secret: SECRET }, tokenCooldownMillis: -1 },
+      "tokenCooldownMillis"
     ]
   ]
   for (const [title, options, field] of optionCases) {
@@ -596,6 +675,8 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
       const error = thrown(`5 options ${title}`, () => s.client(options as Record<string, unknown>))
       assertTagged(error, { _tag: "ConfigError", field })
       assert.ok(error.message.includes(field), error.message)
+      if (/ space|newline/.test(title)) assert.match(error.message, /whitespace/)
+      if (/together/.test(title)) assert.match(error.message, /key, secret.*till, password/)
       assert.ok(!shows(error, SECRET), `the secret shows in ${error.message}`)
     })
   }
@@ -672,6 +753,132 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
   }
 
   // -------------------------------------------------------------------------------------------------------
+  // 7. Token responses refused or bounded; availability under a failing token endpoint.
+
+  const tokenAnswer = (body: unknown, status = 200) =>
+    ({ path: TOKEN_PATH, fault: { kind: "status", status, body }, times: 1 }) as const
+  const apiCalls = (sim: Simulator) => sim.requests.filter((r) => r.path === CUSTOMER).length
+
+  test("7a. a malformed token response is retried after a backoff (not a 30 s lockout): the call succeeds", async (s) => {
+    const sim = await s.simulator()
+    sim.faults.add({ path: TOKEN_PATH, fault: { kind: "malformed-json" }, times: 1 })
+    const cap = s.client({ baseUrl: sim.url, credentials })
+    const response = await cap.fetch(CUSTOMER)
+    assert.equal(response.status, 200)
+    await response.body?.cancel()
+    assert.equal(sim.stats().tokenRequestsTotal, 2)
+  })
+
+  test("7b. errors [{ code: 498 }], [null] or an unknown code with HTTP 200 from the token endpoint are transient", async (s) => {
+    const sim = await s.simulator()
+    sim.faults.add(tokenAnswer({ data: null, errors: [{ code: 498, message: "expired" }] }))
+    sim.faults.add(tokenAnswer({ data: null, errors: [null] }))
+    sim.faults.add(tokenAnswer({ data: null, errors: [{ code: 777001, message: "new" }] }))
+    const cap = s.client({ baseUrl: sim.url, credentials })
+    const response = await cap.fetch(CUSTOMER)
+    assert.equal(response.status, 200)
+    await response.body?.cancel()
+    assert.equal(sim.stats().tokenRequestsTotal, 4)
+  })
+
+  const refusedAnswers: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    ["ttlSeconds in hexadecimal", { data: { accessToken: "t0k3n", ttlSeconds: "0x3c" } }, /ttlSeconds/],
+    ["ttlSeconds in binary", { data: { accessToken: "t0k3n", ttlSeconds: "0b1" } }, /ttlSeconds/],
+    ['ttlSeconds "Infinity"', { data: { accessToken: "t0k3n", ttlSeconds: "Infinity" } }, /ttlSeconds/],
+    ["ttlSeconds 1e300", { data: { accessToken: "t0k3n", ttlSeconds: 1e300 } }, /1 second to 31 days/],
+    ["ttlSeconds 1e-9", { data: { accessToken: "t0k3n", ttlSeconds: 1e-9 } }, /1 second to 31 days/],
+    ["ttlSeconds of 32 days", { data: { accessToken: "t0k3n", ttlSeconds: 32 * 86_400 } }, /31 days/],
+    ["a blank token", { data: { accessToken: " ", ttlSeconds: 60 } }, /blank/],
+    [
+      "a 64 KiB token",
+      { data: { accessToken: "x".repeat(65_536), ttlSeconds: 60 } },
+      /larger than|longer than/
+    ],
+    [
+      "a 9,000-character token",
+      { data: { accessToken: "x".repeat(9_000), ttlSeconds: 60 } },
+      /longer than 8192/
+    ]
+  ]
+  for (const [title, body, message] of refusedAnswers) {
+    test(`7c. a token response with ${title} is a MalformedResponse; nothing is sent to the API`, async (s) => {
+      const sim = await s.simulator()
+      sim.faults.add(tokenAnswer(body))
+      const cap = s.client({ baseUrl: sim.url, credentials, tokenMaxAttempts: 1 })
+      const error = await rejection(`7c ${title}`, cap.fetch(CUSTOMER))
+      assertTagged(error, { _tag: "MalformedResponse" })
+      assert.match(error.message, message)
+      assert.equal(apiCalls(sim), 0)
+      assert.equal(sim.stats().tokenRequestsTotal, 1)
+    })
+  }
+
+  test("7c. an 8 MiB token response is a MalformedResponse, never a crash", async (s) => {
+    const sim = await s.simulator()
+    sim.faults.add(tokenAnswer({ data: { accessToken: "a".repeat(8 << 20), ttlSeconds: 60 }, errors: null }))
+    const cap = s.client({ baseUrl: sim.url, credentials, tokenMaxAttempts: 1 })
+    const error = await rejection("7c 8 MiB", cap.fetch(CUSTOMER))
+    assertTagged(error, { _tag: "MalformedResponse" })
+    assert.ok(error.message.length < 300)
+    assert.equal(apiCalls(sim), 0)
+  })
+
+  test("7d. a token endpoint that never answers: a cold call rejects after tokenTimeoutMillis; the next call gets a token", async (s) => {
+    const sim = await s.simulator()
+    sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" }, times: 1 })
+    const cap = s.client({ baseUrl: sim.url, credentials, tokenTimeoutMillis: 300 })
+    const started = Date.now()
+    const error = await rejection("7d hung", cap.fetch(CUSTOMER))
+    const waited = Date.now() - started
+    assertTagged(error, { _tag: "TransportError", reason: "Timeout" })
+    assert.ok(waited < 5_000, `waited ${waited} ms for a 300 ms token timeout`)
+    const response = await cap.fetch(CUSTOMER)
+    assert.equal(response.status, 200)
+    await response.body?.cancel()
+    assert.equal(sim.stats().tokenRequestsTotal, 2)
+  })
+
+  test("7e. a token answered 498 is never sent again: every later call and headers() carry the new one", async (s) => {
+    const { sim, cap } = await started(s)
+    await (await cap.fetch(CUSTOMER)).body?.cancel()
+    const old = reveal((await cap.token()).value)
+    sim.faults.add({ path: CUSTOMER, fault: { kind: "status", status: 498 }, times: 1 })
+    const responses = await Promise.all(Array.from({ length: 10 }, () => cap.fetch(CUSTOMER)))
+    for (const r of responses) {
+      assert.equal(r.status, 200)
+      await r.body?.cancel()
+    }
+    const refusedAt = sim.requests.findIndex((r) => r.path === CUSTOMER && r.status === 498)
+    const after = sim.requests.slice(refusedAt + 1).filter((r) => r.path === CUSTOMER)
+    // Calls sent before the 498 arrived carried the old token; the replay and every later call never do.
+    const laterOnes = await Promise.all(Array.from({ length: 10 }, () => cap.fetch(CUSTOMER)))
+    for (const r of laterOnes) await r.body?.cancel()
+    assert.notEqual((await cap.headers())[TOKEN_HEADER], old)
+    const last = sim.requests.slice(-10)
+    assert.ok(last.every((r) => r.headers[TOKEN_HEADER] !== old))
+    assert.ok(
+      after.some((r) => r.headers[TOKEN_HEADER] !== old),
+      "the 498 was replayed with a new token"
+    )
+    assert.equal(sim.stats().tokenRequestsTotal, 2)
+  })
+
+  test("7f. tokenCooldownMillis sets how long bad credentials are remembered", async (s) => {
+    const sim = await s.simulator()
+    const wrong = { key: SAMPLE_CLIENT.key, secret: WRONG_SECRET }
+    const remembering = s.client({ baseUrl: sim.url, credentials: wrong })
+    for (let i = 0; i < 3; i++) {
+      assertTagged(await rejection("7f default", remembering.fetch(CUSTOMER)), { _tag: "InvalidCredentials" })
+    }
+    assert.equal(sim.stats().tokenRequestsTotal, 1, "the default cooldown (30 s) asks once")
+    const forgetting = s.client({ baseUrl: sim.url, credentials: wrong, tokenCooldownMillis: 0 })
+    for (let i = 0; i < 3; i++) {
+      assertTagged(await rejection("7f zero", forgetting.fetch(CUSTOMER)), { _tag: "InvalidCredentials" })
+    }
+    assert.equal(sim.stats().tokenRequestsTotal, 4, "no cooldown: each call asks")
+  })
+
+  // -------------------------------------------------------------------------------------------------------
   // 6. No secret or token in any error.
 
   test("6. no error collected in this suite shows a secret, a till password or a token, in any form", async () => {
@@ -688,7 +895,7 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
     const forms = known.flatMap((value) => [value, JSON.stringify(value).slice(1, -1)])
     // Every section with errors contributed (a guard against this check passing on nothing).
     const sections = new Set(collected.map((c) => c.where.split(" ")[0]?.replace(/[a-z]$/, "")))
-    assert.deepEqual([...sections].sort(), ["1", "3", "4", "5"])
+    assert.deepEqual([...sections].sort(), ["1", "3", "4", "5", "7"])
     for (const { where, error } of collected) {
       const e = error as Tagged
       const shown = [

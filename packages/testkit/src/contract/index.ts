@@ -6,8 +6,11 @@
  *
  * - `wireContract`: the Promise client's wire behaviour (redirects, bodies, typed rejections, aborts, secrets).
  * - `clientContract`: the Promise client against the simulator (single flight, expiry replay, close, config).
- * - `storeContract`: a `TokenStore` (get/set/compare-and-delete, isolation, concurrency, persistence).
+ * - `storeContract`: a `TokenStore` (get/set/compare-and-delete, isolation, concurrency, persistence, and at
+ *   rest for a store with a cipher: no token in a dump, key rotation, unknown keys read as absent).
  * - `sourceContract`: a `TokenSource` over HTTP (what a fetch hands back, `sentAt`, typed transient/permanent errors).
+ * - `transportContract`: `proxy`, `fetch` and the proxy environment variables, against a real forward proxy
+ *   (`startProxy`, tunnelling `CONNECT` and forwarding absolute-form requests) on 127.0.0.1.
  * - `brokerContract`: a token broker (envelope, statuses, no-store, compare-and-invalidate by fingerprint).
  * - `customerAuthContract`: end-customer auth against the simulator's Auth Engine (each flow, each code's error,
  *   one regeneration under concurrency, no retry after the OTP limit, lifetime from `exp - iat`, resume, secrets).
@@ -58,6 +61,8 @@ export {
   type CustomerAuthRunner,
   customerAuthContract
 } from "./customer-auth.ts"
+export { type ContractLease, type LeaseRunner, type LeaseUnderTest, leaseContract } from "./lease.ts"
+export { type ProxyOptions, type ProxySeen, startProxy, type TestProxy } from "./proxy.ts"
 export { serveNode } from "./serve-node.ts"
 export {
   type ContractIssuedToken,
@@ -69,11 +74,18 @@ export {
 export {
   type ContractTokenStore,
   type RedactedFunctions,
+  type SealedHooks,
   type StoreRunner,
   type StoreToken,
   type StoreUnderTest,
   storeContract
 } from "./store.ts"
+export {
+  type TransportCaptureClient,
+  type TransportCustomerAuth,
+  type TransportRunner,
+  transportContract
+} from "./transport.ts"
 export {
   type ContractAttribution,
   type ContractClient,

@@ -23,7 +23,8 @@
  *     writeOrder: "last-write-wins"
  *   })
  * })
- * // A persistent store adds `reopen` (another instance over the same backing), and may add `corrupt`, `broken`.
+ * // A persistent store adds `reopen` (another instance over the same backing), and may add `corrupt`, `broken`;
+ * // a store with a `TokenCipher` adds `sealed` (a dump of its backing, stores over it with other keys).
  * @module
  * @since 0.1.0
  */
@@ -121,6 +122,23 @@ export interface StoreRunner<Value, Sut extends StoreUnderTest<Value> = StoreUnd
     | undefined
   /** Renders a value as the runtime's console would (`util.inspect`, `Deno.inspect`). */
   readonly inspect?: ((value: unknown) => string) | undefined
+  /** The store seals its entries with a `TokenCipher` (the at-rest scenarios, only then). */
+  readonly sealed?: SealedHooks<NoInfer<Value>, Sut> | undefined
+}
+
+/**
+ * What a runner of a sealing store gives: a dump of the backing and stores over it with other keys.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SealedHooks<Value, Sut> {
+  /** Everything `sut`'s backing holds, as text (the file, every KV entry): what a leaked copy shows. */
+  readonly dump: (sut: Sut) => Promise<string>
+  /** Another store over `sut`'s backing whose cipher seals with a new key and still lists the old one. */
+  readonly rotated: (sut: Sut) => Promise<ContractTokenStore<Value>>
+  /** Another store over `sut`'s backing whose cipher lists none of the keys it was written with. */
+  readonly foreign: (sut: Sut) => Promise<ContractTokenStore<Value>>
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -531,6 +549,58 @@ export const storeContract = <Value, Sut extends StoreUnderTest<Value>>(
       await store.set(KEY, t)
       assertSame(await store.get(KEY), t, "7a repaired")
       assertSame(await store.get(KEYS[1] as string), other, "7a: another key")
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // 8. At rest (sealing stores only).
+
+  const { sealed } = runner
+  if (sealed !== undefined) {
+    test("8a. a dump of the backing holds no token value, whole or in part", async (sut) => {
+      const tokens = [
+        jwtToken("jti-8a", 1_000),
+        ...UNUSUAL.slice(5, 7).map(({ value }, i) => token(value, i))
+      ]
+      for (const [i, t] of tokens.entries()) await sut.store.set(`${KEY}:${i}`, t)
+      const dump = await sealed.dump(sut)
+      assert.ok(dump.length > 0, "the dump is empty: nothing was written")
+      for (const t of tokens) {
+        const raw = reveal(t.value)
+        assert.ok(!dump.includes(raw), `a token value shows in the dump: ${dump.slice(0, 200)}`)
+        // Not a JWT segment either (the claims payload in clear would be a leak of its own).
+        for (const part of raw.split(".").filter((p) => p.length >= 16))
+          assert.ok(!dump.includes(part), "a part of a token shows in the dump")
+      }
+      assert.ok(!dump.includes(SUBJECT), "a claim shows in the dump")
+    })
+
+    test("8b. key rotation: a store with a new first key reads the old records; its own writes stay unread by the old", async (sut) => {
+      const old = jwtToken("jti-8b-old", 1_000)
+      await sut.store.set(KEY, old)
+      const rotated = await sealed.rotated(sut)
+      assertSame(await rotated.get(KEY), old, "8b: the old record through the rotated store")
+      const other = KEYS[1] as string
+      const fresh = token("token-8b-new-key", 2_000)
+      await rotated.set(other, fresh)
+      assertSame(await rotated.get(other), fresh, "8b: a record under the new key")
+      // The first store lacks the new key: that record is absent to it, never an error.
+      assert.equal(await sut.store.get(other), undefined, "8b: the old store read a record of a key it lacks")
+      await rotated.remove(KEY, old.value)
+      assert.equal(await rotated.get(KEY), undefined, "8b: compare-and-delete through the rotated store")
+    })
+
+    test("8c. under keys it does not hold, a record is absent, never an error; a write replaces it", async (sut) => {
+      const t = jwtToken("jti-8c", 1_000)
+      await sut.store.set(KEY, t)
+      const foreign = await sealed.foreign(sut)
+      assert.equal(await foreign.get(KEY), undefined, "8c: a record under an unknown key read as a token")
+      await foreign.remove(KEY, t.value) // nothing it can compare: nothing removed, nothing thrown
+      assertSame(await sut.store.get(KEY), t, "8c: removed by a store that cannot read it")
+      const mine = token("token-8c-foreign", 2_000)
+      await foreign.set(KEY, mine)
+      assertSame(await foreign.get(KEY), mine, "8c: the foreign store's own write")
+      assert.equal(await sut.store.get(KEY), undefined, "8c: the first store read the foreign record")
     })
   }
 

@@ -761,7 +761,8 @@ export const wireContract = <Options>(runner: WireRunner<Options>): void => {
       const api = await s.serve()
       api.route(TOKEN_PATH, () => send(200, tokenBody(token)))
       api.route("/v2/customers/1", () => send(200, "{}"))
-      const cap = s.client(api.url)
+      // One attempt: a malformed answer is otherwise retried with backoff (it is transient).
+      const cap = s.client(api.url, { tokenMaxAttempts: 1 })
       const error = await rejection(`3 ${name}`, cap.fetch("/v2/customers/1"))
       assertTagged(error, { _tag: "MalformedResponse" })
       assert.equal(api.requestsTo(TOKEN_PATH).length, 1)
@@ -976,8 +977,9 @@ export const wireContract = <Options>(runner: WireRunner<Options>): void => {
   }
 
   test("6. a token endpoint echoing the secret in its errors envelope: InvalidCredentials, scrubbed", async (s) => {
+    // HTTP 401 makes an unknown code a refusal (with HTTP 200 it would be transient and retried).
     const { cap } = await failingTokenEndpoint(s, () =>
-      send(200, JSON.stringify({ data: null, errors: [{ code: 999, message: `bad secret ${SECRET}` }] }))
+      send(401, JSON.stringify({ data: null, errors: [{ code: 999, message: `bad secret ${SECRET}` }] }))
     )
     const error = await rejection("6 envelope", cap.fetch("/v2/customers/1"))
     assertTagged(error, { _tag: "InvalidCredentials", code: 999 })
@@ -1021,7 +1023,7 @@ export const wireContract = <Options>(runner: WireRunner<Options>): void => {
       calls++
       if (calls === 1) return send(200, tokenBody(first))
       return send(
-        200,
+        401,
         JSON.stringify({ data: null, errors: [{ code: 999, message: `token ${first} revoked` }] })
       )
     })

@@ -1,0 +1,206 @@
+/**
+ * The transport of the Node Promise facade: undici's `request` over its pooled global dispatcher, answered as a
+ * standard `Response`. Node's global `fetch` runs the whole WHATWG fetch algorithm (a `Request`, `Headers` with
+ * guards, a `ReadableStream` body) on every call; tooling/bench measured it at about 3x the client CPU of this
+ * path on a small JSON answer. What the facade sends (a URL string, `redirect: "manual"`, no body, a string or
+ * bytes) goes this way, through the dispatcher the global fetch uses; anything else, or every call once the
+ * global `fetch` was replaced (a test's stub, a mock server), goes to the global `fetch`.
+ */
+import { pipeline, type Readable, Transform } from "node:stream"
+import * as zlib from "node:zlib"
+import { type Dispatcher, getGlobalDispatcher, request } from "@effect/platform-node/Undici"
+
+/**
+ * undici's process-global dispatcher (an `Agent` unless the process set another with `setGlobalDispatcher`: a
+ * proxy agent, a mock). Node's global fetch sends through this same dispatcher once the undici package is loaded,
+ * so both share one connection pool.
+ */
+const dispatcher = (): Dispatcher => getGlobalDispatcher()
+
+/** "deflate" is zlib-wrapped by the standard and raw from some servers: the first byte tells (as fetch does). */
+const inflate = (options: zlib.ZlibOptions): Transform => {
+  let inner: zlib.Inflate | zlib.InflateRaw | undefined
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (inner === undefined) {
+        if (chunk.length === 0) return callback()
+        inner = (chunk[0]! & 0x0f) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
+        inner.on("data", (data: Buffer) => this.push(data))
+        inner.on("error", (error) => this.destroy(error))
+      }
+      inner.write(chunk, callback)
+    },
+    flush(callback) {
+      if (inner === undefined) return callback()
+      inner.once("end", () => callback())
+      inner.end()
+    }
+  })
+}
+
+/** As fetch: decode what it advertised (gzip, deflate, br), keeping the response's headers as they came. */
+const decoderOf = (coding: string): Transform | undefined => {
+  // Lenient at the end, as fetch is, for servers that close a compressed body early.
+  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }
+  switch (coding.trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return zlib.createGunzip(flush)
+    case "deflate":
+      return inflate(flush)
+    case "br":
+      return zlib.createBrotliDecompress({
+        flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH
+      })
+    default:
+      return undefined
+  }
+}
+
+/** The body decoded by its content-encoding (codings applied in order are undone in reverse). */
+const decoded = (body: Readable, encoding: string | undefined): Readable => {
+  if (encoding === undefined || encoding === "") return body
+  const codings = encoding.split(",")
+  // As fetch (a guard against resource exhaustion).
+  if (codings.length > 5) {
+    body.destroy(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is 5`))
+    return body
+  }
+  const decoders: Array<Transform> = []
+  for (const coding of codings.reverse()) {
+    const decoder = decoderOf(coding)
+    if (decoder === undefined) return body // an unknown coding: the bytes as they came, as fetch does
+    decoders.push(decoder)
+  }
+  return pipeline([body, ...decoders], () => undefined) as unknown as Readable
+}
+
+/**
+ * Whether the global fetch sends through undici's global dispatcher (the undici package keeps the legacy slot a
+ * wrapper of it); if something else was put there, the global fetch is used as is.
+ */
+const sharesGlobalDispatcher = (): boolean =>
+  (globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>)[
+    Symbol.for("undici.globalDispatcher.1")
+  ]?.constructor?.name === "Dispatcher1Wrapper"
+
+/**
+ * The global fetch as this module found it. One replaced later (a test's stub, a mock server's interceptor) is
+ * what the process means to send with: it gets every call, as it did before this transport.
+ */
+const loadedFetch = globalThis.fetch
+
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+const normalizedMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"])
+
+/**
+ * A Node stream as a web stream, pulled on demand. Not `Readable.toWeb`: a chunk already emitted when the web
+ * stream is cancelled (the facade releases answers it never reads) makes it throw from an event handler.
+ */
+const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
+  let settled = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      body.on("data", (chunk: Buffer) => {
+        if (settled) return
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if ((controller.desiredSize ?? 0) <= 0) body.pause()
+      })
+      body.once("end", () => {
+        if (settled) return
+        settled = true
+        controller.close()
+      })
+      body.once("error", (error) => {
+        if (settled) return
+        settled = true
+        controller.error(error)
+      })
+    },
+    pull() {
+      body.resume()
+    },
+    cancel() {
+      settled = true
+      body.destroy()
+    }
+  })
+}
+
+type Body = string | Uint8Array | null
+
+const simpleBody = (body: BodyInit | null | undefined): Body | undefined => {
+  if (body === null || body === undefined) return null
+  if (typeof body === "string") return body
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  return undefined
+}
+
+/**
+ * `fetch` for the facade (same contract; never follows redirects itself: the facade asks for `manual`).
+ */
+export const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const body = simpleBody(init?.body)
+  const raw = init?.method ?? "GET"
+  const upper = raw.toUpperCase()
+  const method = normalizedMethods.has(upper) ? upper : raw
+  if (
+    typeof input !== "string" ||
+    init === undefined ||
+    init.redirect !== "manual" ||
+    body === undefined ||
+    (body !== null && (method === "GET" || method === "HEAD")) ||
+    (init as { dispatcher?: unknown }).dispatcher !== undefined ||
+    globalThis.fetch !== loadedFetch ||
+    !sharesGlobalDispatcher()
+  )
+    return globalThis.fetch(input, init)
+  // The headers fetch would add when the caller did not set them.
+  const headers: Record<string, string> = {
+    accept: "*/*",
+    "accept-encoding": "gzip, deflate, br",
+    "user-agent": "node"
+  }
+  if (typeof body === "string") headers["content-type"] = "text/plain;charset=UTF-8"
+  const given = init.headers
+  const set = (value: string, name: string) => {
+    headers[name] = value
+  }
+  // The facade hands a `Headers` (names already lower-case, values checked): read it, do not copy it.
+  if (given instanceof Headers) given.forEach(set)
+  else if (given !== undefined) new Headers(given).forEach(set)
+  return send(input, method, headers, body, init.signal ?? null)
+}
+
+const send = async (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Body,
+  signal: AbortSignal | null
+): Promise<Response> => {
+  const answer = await request(url, {
+    method: method as Dispatcher.HttpMethod,
+    headers,
+    body,
+    signal,
+    dispatcher: dispatcher()
+  })
+  const status = answer.statusCode
+  const pairs: Array<[string, string]> = []
+  for (const name in answer.headers) {
+    const value = answer.headers[name]
+    if (typeof value === "string") pairs.push([name, value])
+    else if (Array.isArray(value)) for (const v of value) pairs.push([name, v])
+  }
+  let stream: ReadableStream<Uint8Array> | null = null
+  if (method === "HEAD" || nullBodyStatuses.has(status)) answer.body.dump().catch(() => undefined)
+  else {
+    const encoding = answer.headers["content-encoding"]
+    stream = toWeb(decoded(answer.body, typeof encoding === "string" ? encoding : undefined))
+  }
+  const response = new Response(stream, { status, statusText: answer.statusText, headers: pairs })
+  return Object.defineProperty(response, "url", { value: url })
+}

@@ -1,0 +1,127 @@
+/**
+ * 7. Where the warm path's time goes: the facade's small-JSON loop (and raw fetch's, for comparison) run in a
+ * child under `--cpu-prof`; the profile's self time is summed by function and by the code it belongs to.
+ */
+
+import { fork } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { benchDir, tsFlags } from "./child.ts"
+import type { Section, Settings } from "./report.ts"
+import { table } from "./stats.ts"
+
+interface Node {
+  readonly id: number
+  readonly callFrame: { functionName: string; url: string; lineNumber: number }
+  readonly children?: ReadonlyArray<number>
+}
+interface Profile {
+  readonly nodes: ReadonlyArray<Node>
+  readonly samples: ReadonlyArray<number>
+  readonly timeDeltas: ReadonlyArray<number>
+}
+
+/** Which code a frame belongs to. */
+const area = (url: string, name: string): string => {
+  if (name === "(garbage collector)") return "GC"
+  if (name === "(idle)" || name === "(program)" || name === "(root)") return name
+  if (url === "node:inspector") return "(idle)" // the profiler's own session
+  if (url.includes("/packages/core/")) return "capauth core"
+  if (url.includes("/packages/node/")) return "capauth node"
+  if (url.startsWith("node:internal/deps/undici")) return "Node's fetch (built-in undici)"
+  if (url.includes("/undici/")) return "undici (npm)"
+  if (url.includes("/ky/")) return "ky"
+  if (url.includes("/effect/") || url.includes("/@effect/")) return "effect"
+  if (url.includes("tooling/bench")) return "bench harness"
+  if (url.startsWith("node:")) return "Node internals"
+  if (url === "") return "native / builtins"
+  return "other"
+}
+
+const summarise = (profile: Profile) => {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const self = new Map<number, number>()
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  }
+  const byArea = new Map<string, number>()
+  const byFunction = new Map<string, number>()
+  let total = 0
+  for (const [id, micros] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+    const a = area(url, functionName)
+    if (a === "(idle)") continue
+    total += micros
+    byArea.set(a, (byArea.get(a) ?? 0) + micros)
+    const file = url.replace(/^.*\/(node_modules|packages|tooling)\//, "").replace(/^file:\/\//, "")
+    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros)
+  }
+  const sorted = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, `${((100 * v) / total).toFixed(1)}%`])
+  return { total, areas: sorted(byArea, 12), functions: sorted(byFunction, 15) }
+}
+
+const profileOf = async (base: string, variant: string, requests: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "capauth-prof-"))
+  try {
+    const child = fork(
+      fileURLToPath(new URL("profile-child.ts", import.meta.url)),
+      [base, variant, String(requests), join(dir, "warm.cpuprofile")],
+      {
+        cwd: benchDir,
+        execArgv: tsFlags,
+        stdio: ["ignore", "inherit", "inherit", "ipc"]
+      }
+    )
+    const run = await new Promise<{ cpuMicros: number }>((resolve, reject) => {
+      child.once("message", (m) => resolve(m as { cpuMicros: number }))
+      child.once("exit", (code) => code !== 0 && reject(new Error(`profile child exited ${code}`)))
+    })
+    await new Promise((resolve) =>
+      child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)
+    )
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))
+    if (file === undefined) throw new Error("no .cpuprofile written")
+    return { run, ...summarise(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const allVariants = ["capauth fetch", "capauth fetch over global fetch", "raw fetch"] as const
+
+export const profile = async (base: string, settings: Settings): Promise<Section> => {
+  const requests = settings.smoke ? 300 : 10_000
+  // Smoke: the facade's profile only, so the module keeps working without three more processes.
+  const variants = settings.smoke ? allVariants.slice(0, 1) : allVariants
+  const profiles: Array<Awaited<ReturnType<typeof profileOf>>> = []
+  for (const v of variants) profiles.push(await profileOf(base, v, requests))
+  const keys = [...new Set(profiles.flatMap((p) => p.areas.map((a) => a[0]!)))]
+  // Each area's sampled time per request, µs: comparable across the three, unlike shares.
+  const perRequest = (p: Awaited<ReturnType<typeof profileOf>>, k: string) => {
+    const share = p.areas.find((a) => a[0] === k)?.[1]
+    return share === undefined ? "-" : ((Number.parseFloat(share) / 100) * (p.total / requests)).toFixed(0)
+  }
+  const md = [
+    `${requests} small-JSON requests x 32 concurrent in a child per variant, V8's CPU profiler (as \`--cpu-prof\`, 100 µs sampling) on from after a warm-up to the end. Client CPU per request while profiled: ${variants.map((v, i) => `${v} ${profiles[i]!.run.cpuMicros.toFixed(0)} µs`).join(", ")}. "capauth fetch over global fetch" is the facade as it was before this work's transport change (its \`fetch\` option set to Node's fetch).`,
+    "",
+    "Sampled main-thread time per request by code, µs (idle and the profiler excluded):",
+    "",
+    table(
+      ["code", ...variants],
+      keys.map((k) => [k, ...profiles.map((p) => perRequest(p, k))])
+    ),
+    "",
+    "Top functions of capauth fetch by self time (TypeScript run through tsx shows as anonymous functions of its file):",
+    "",
+    table(["function", "self"], profiles[0]!.functions)
+  ].join("\n")
+  return { title: "7. Profile of the warm path", markdown: md, headlines: [] }
+}

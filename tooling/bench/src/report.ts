@@ -1,0 +1,18 @@
+/** What each module hands back: a markdown section, and the headline figures against their goals. */
+export interface Headline {
+  readonly figure: string
+  readonly value: string
+  readonly goal: string
+  /** Whether the goal holds; undefined when there is no goal to meet. */
+  readonly met: boolean | undefined
+}
+
+export interface Section {
+  readonly title: string
+  readonly markdown: string
+  readonly headlines: ReadonlyArray<Headline>
+}
+
+export interface Settings {
+  readonly smoke: boolean
+}
