@@ -361,13 +361,22 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       store === undefined ? Effect.void : Effect.asVoid(guarded(store.set(source.id, token), "write"))
 
     /** A new token from the source, kept and stored. */
+    const fetchToken = Effect.flatMap(fetchWithRetry(1), (issued) =>
+      Effect.map(Random.next, (r) => AccessToken.make(issued, policy, r))
+    )
     const fetchNew = Effect.gen(function* () {
-      const issued = yield* fetchWithRetry(1)
-      const token = AccessToken.make(issued, policy, yield* Random.next)
+      const token = yield* fetchToken
       yield* saveToStore(token)
-
       return { token, adopted: false }
     })
+
+    /** A shared store is written in the background: this process's callers never wait on it. */
+    const fetchThenStoreInBackground = (after: Effect.Effect<unknown> = Effect.void) =>
+      Effect.gen(function* () {
+        const token = yield* fetchToken
+        yield* Effect.forkIn(Effect.andThen(saveToStore(token), after), scope)
+        return { token, adopted: false }
+      })
 
     /** One look at the shared store: an adoptable token, or the lease (re-reading once it is ours). */
     const observe = (
@@ -407,6 +416,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     /** Fetch while holding the lease: renew it meanwhile, store the token, then release (waking the waiters). */
     const fetchUnderLease = (lease: Lease, fence: string) =>
       Effect.gen(function* () {
+        const release = guarded(lease.release(source.id, fence), "lease release")
         const renewEvery = Lifecycle.leaseRenewMillis(lease.ttlMillis)
         const renewing = yield* Effect.forkIn(
           Effect.forever(
@@ -414,8 +424,12 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           ),
           scope
         )
-        return yield* Effect.ensuring(fetchNew, Fiber.interrupt(renewing))
-      }).pipe(Effect.ensuring(guarded(lease.release(source.id, fence), "lease release")))
+        // Store, then release (which wakes the waiters), after the token is ours; a failed flight releases at once.
+        return yield* fetchThenStoreInBackground(release).pipe(
+          Effect.onError(() => release),
+          Effect.ensuring(Fiber.interrupt(renewing))
+        )
+      })
 
     /** Rule "fleet flight": adopt, fetch under the lease, wait for the holder, or fall back to our own flight. */
     const fleetObtain = (lease: Lease) =>
@@ -429,7 +443,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
           )
           switch (decision._tag) {
             case "Local":
-              return yield* fetchNew
+              return yield* fetchThenStoreInBackground()
             case "Adopt":
               return { token: seen.token!, adopted: true }
             case "Fetch":

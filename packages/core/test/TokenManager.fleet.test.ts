@@ -129,7 +129,8 @@ describe("TokenManager with a lease: one token request across processes", () => 
       const tags = (yield* Effect.all(subs.map(drain))).flat()
       expect(tags.filter((t) => t === "Fetched")).toHaveLength(1)
       expect(tags.filter((t) => t === "Adopted")).toHaveLength(3)
-      expect(medium.leases.size).toBe(0) // released
+      yield* until(() => medium.leases.size === 0)
+      expect(medium.leases.size).toBe(0) // stored and released, in the background
     })
   )
 
@@ -171,6 +172,7 @@ describe("TokenManager with a lease: one token request across processes", () => 
         yield* until(() => client.requests() === 1)
         const token = yield* Fiber.join(caller)
         expect(client.requests()).toBe(1)
+        yield* until(() => medium.tokens.size === 1)
         expect(value(medium.tokens.get(`capillary:${sim.url}:${client.key}`)!)).toBe(value(token))
         expect(value(token)).toMatch(/\./)
       })
@@ -200,6 +202,7 @@ describe("TokenManager with a lease: one token request across processes", () => 
         // The medium answers again: the next flight coordinates (and says so once).
         medium.faults.down = false
         yield* manager.refresh
+        yield* until(() => medium.tokens.size === 1)
         const recovered = yield* drain(sub)
         expect(recovered.filter((t) => t === "StoreRecovered")).toHaveLength(1)
         expect(recovered.filter((t) => t === "StoreUnavailable")).toHaveLength(0)
@@ -215,6 +218,7 @@ describe("TokenManager with a lease: one token request across processes", () => 
         const medium = sharedMedium()
         const manager = yield* managerFor(sim, client, { store: medium.store() })
         const first = yield* manager.get
+        yield* until(() => medium.tokens.size === 1)
         medium.faults.removeFails = true
         expect(yield* manager.invalidate(first)).toBe(true)
         expect(medium.tokens.size).toBe(1) // still there

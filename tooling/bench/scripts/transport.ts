@@ -5,6 +5,7 @@
  */
 import { Readable } from "node:stream"
 import { Agent, request, fetch as undiciFetch } from "undici"
+import { fetch as capTransport } from "../../../packages/node/src/internal/transport.ts"
 import { spawnChild } from "../src/child.ts"
 import { measure } from "../src/measure.ts"
 import { ratio, spread } from "../src/stats.ts"
@@ -31,6 +32,10 @@ const toResponse = (r: Awaited<ReturnType<typeof request>>): Response => {
 
 const variants: Array<[string, () => Promise<unknown>]> = [
   ["global fetch", () => fetch(base + path, { headers }).then(consume)],
+  [
+    "capauth node transport",
+    () => capTransport(base + path, { headers: new Headers(headers), redirect: "manual" }).then(consume)
+  ],
   [
     "undici8 fetch + Agent",
     () =>

@@ -2,6 +2,7 @@
  * 6. Bundle sizes, min + gzip (esbuild, minified, tree-shaken, gzip level 9): capauth's browser worker and Node
  * facade beside the peers, each bundled from a one-line entry that uses it the way a team would.
  */
+import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { build } from "esbuild"
 import { benchDir } from "./child.ts"
@@ -18,7 +19,8 @@ const entries: ReadonlyArray<Entry> = [
   {
     name: "capauth browser worker (`@capauth/browser/worker`)",
     platform: "browser",
-    code: 'import "@capauth/browser/worker"'
+    // Resolved here (the source, through the bench's @capauth/source condition) so the dependency is visible.
+    code: `import ${JSON.stringify(fileURLToPath(import.meta.resolve("@capauth/browser/worker")))}`
   },
   {
     name: "capauth Node facade (`createCapillaryClient`)",

@@ -9,7 +9,7 @@ import { rollover } from "./rollover.ts"
 import { storms } from "./storm.ts"
 import { warm } from "./warm.ts"
 
-export interface Context {
+interface Context {
   /** The raw API server's base URL. */
   readonly base: string
   readonly raw: Child

@@ -1,6 +1,6 @@
 /** Small statistics: medians and spreads of interleaved rounds, latency percentiles, formatting. */
 
-export const median = (xs: ReadonlyArray<number>): number => {
+const median = (xs: ReadonlyArray<number>): number => {
   if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1

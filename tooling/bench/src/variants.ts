@@ -18,7 +18,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 import ky from "ky"
 
-export const TOKEN_PATH = "/v3/oauth/token/generate"
+const TOKEN_PATH = "/v3/oauth/token/generate"
 export const TOKEN_HEADER = "x-cap-api-oauth-token"
 export const credentials = { key: "bench-key", secret: "bench-secret" }
 
@@ -103,7 +103,7 @@ export const capFetch: Variant = {
  * The same facade sending over Node's global fetch (its `fetch` option): the transport it had before the warm-path
  * work, kept as a reference row so every run shows what the undici transport is worth.
  */
-export const capFetchGlobal: Variant = {
+const capFetchGlobal: Variant = {
   name: "capauth fetch over global fetch",
   make: async (base) => {
     const cap = createCapillaryClient({
@@ -118,7 +118,7 @@ export const capFetchGlobal: Variant = {
 }
 
 /** capauth's Promise facade, `cap.ky`. */
-export const capKy: Variant = {
+const capKy: Variant = {
   name: "capauth ky",
   make: async (base) => {
     const cap = createCapillaryClient(capInput(base))
@@ -146,7 +146,7 @@ const effectCall =
     )
 
 /** Effect's `HttpClient` over undici (`NodeHttpClient.layerUndici`) with one static header: no auth. */
-export const effectPlain: Variant = {
+const effectPlain: Variant = {
   name: "Effect HttpClient",
   make: async (base) => {
     const { accessToken } = await fetchToken(base)
@@ -167,7 +167,7 @@ export const effectPlain: Variant = {
 }
 
 /** capauth's Effect middleware: `CapillaryClient` over the same undici client. */
-export const effectCapauth: Variant = {
+const effectCapauth: Variant = {
   name: "capauth Effect",
   make: async (base) => {
     const runtime = ManagedRuntime.make(

@@ -28,7 +28,7 @@ const plans = (smoke: boolean): Record<Shape, Plan> =>
 
 const paths: Record<Shape, string> = { small: "/small", big: "/big", ndjson: "/ndjson" }
 
-export interface WarmFigures {
+interface WarmFigures {
   readonly rps: Spread
   readonly cpu: Spread
   readonly p50: Spread

@@ -95,19 +95,38 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 const normalizedMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"])
 
 /**
- * A Node stream as a web stream, pulled on demand. Not `Readable.toWeb`: a chunk already emitted when the web
- * stream is cancelled (the facade releases answers it never reads) makes it throw from an event handler.
+ * A Node stream as a web stream, pulled on demand. Chunks that arrive in the same tick (a socket read holding
+ * many small chunks of a chunked answer, as a streamed ndjson is sent) go out as one, at the end of that tick:
+ * each chunk costs every stream layer after this one a read, so fewer chunks is less CPU, and no byte waits.
+ * Not `Readable.toWeb`: a chunk already emitted when the web stream is cancelled (the facade releases answers it
+ * never reads) makes it throw from an event handler.
  */
 const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
   let settled = false
+  let pending: Array<Buffer> = []
+  let scheduled = false
+  let out: ReadableStreamDefaultController<Uint8Array> | undefined
+  const flush = () => {
+    scheduled = false
+    if (settled || pending.length === 0 || out === undefined) return
+    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending)
+    pending = []
+    out.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    if ((out.desiredSize ?? 0) <= 0) body.pause()
+  }
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      out = controller
       body.on("data", (chunk: Buffer) => {
         if (settled) return
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        if ((controller.desiredSize ?? 0) <= 0) body.pause()
+        pending.push(chunk)
+        if (!scheduled) {
+          scheduled = true
+          queueMicrotask(flush)
+        }
       })
       body.once("end", () => {
+        flush()
         if (settled) return
         settled = true
         controller.close()
@@ -115,6 +134,7 @@ const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
       body.once("error", (error) => {
         if (settled) return
         settled = true
+        pending = []
         controller.error(error)
       })
     },
@@ -123,6 +143,7 @@ const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
     },
     cancel() {
       settled = true
+      pending = []
       body.destroy()
     }
   })

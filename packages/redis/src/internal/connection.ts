@@ -43,7 +43,7 @@ export interface Connection {
 }
 
 /** `redis://user:password@host:port/db` -> `redis://host:port` (never a password in a message). */
-export const describeUrl = (url: string): string => {
+const describeUrl = (url: string): string => {
   try {
     const u = new URL(url)
     return `${u.protocol}//${u.host}`

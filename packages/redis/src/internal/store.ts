@@ -90,7 +90,7 @@ return 0`
 ).withReturnType<number>()
 
 /** The fingerprint compare-and-invalidate compares: a SHA-256 of the value, never the value. */
-export const fingerprint = (value: Redacted.Redacted<string>): string =>
+const fingerprint = (value: Redacted.Redacted<string>): string =>
   createHash("sha256").update(Redacted.value(value), "utf8").digest("base64url")
 
 /**

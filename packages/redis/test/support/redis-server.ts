@@ -15,6 +15,9 @@ export interface RedisServer {
   readonly stop: () => Promise<void>
   /** Start it again on the same port (after `stop`). */
   readonly start: () => Promise<void>
+  /** SIGSTOP: the socket stays open and nothing answers (a Redis "answering slowly"); `resume` undoes it. */
+  readonly pause: () => Promise<void>
+  readonly resume: () => Promise<void>
   /** Stop it for good and remove its temp dir. */
   readonly dispose: () => Promise<void>
   /** One command through redis-cli-free RESP (e.g. `["KEYS", "*"]`), its raw reply text. */
@@ -92,6 +95,12 @@ export const startRedis = async (): Promise<RedisServer> => {
     start,
     stop: async () => {
       await stop()
+    },
+    pause: async () => {
+      child?.kill("SIGSTOP")
+    },
+    resume: async () => {
+      child?.kill("SIGCONT")
     },
     dispose: async () => {
       await stop()
