@@ -15,7 +15,7 @@ CAPAUTH_NODE_VERSION="$(node --version)" node_modules/.bin/turbo run build --out
 
 export CAPAUTH_PACKS="$(mktemp -d)"
 trap 'rm -rf "$CAPAUTH_PACKS"' EXIT
-for pkg in core node deno browser testkit; do
+for pkg in core node deno browser testkit redis; do
   (cd "packages/$pkg" && pnpm pack --pack-destination "$CAPAUTH_PACKS" >/dev/null) || { echo "consumers: pnpm pack $pkg failed"; exit 1; }
 done
 

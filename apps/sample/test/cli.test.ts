@@ -3,7 +3,7 @@
  * its stdout, stderr and exit code. Targets are real simulators on 127.0.0.1: the embedded one, or one this
  * test starts and points the `CAPILLARY_*` variables at.
  */
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import {
   SAMPLE_CAPTURE_CLIENT,
@@ -181,6 +181,32 @@ describe.concurrent("capauth-sample", { timeout: 50_000 }, () => {
     expect(unknown.stderr).toContain("--frobnicate")
     expect(help.code).toBe(0)
     expect(help.stdout).toContain("Usage: capauth-sample call METHOD PATH")
+  })
+
+  it("fleet: 3 processes on a redis-server it starts: every call ok, 1 token request for the fleet", async () => {
+    // redis-server from Debian's packages, installed with apt when missing (as for the @capauth/redis tests).
+    execFileSync("bash", [
+      fileURLToPath(new URL("../../../packages/redis/scripts/ensure-redis.sh", import.meta.url))
+    ])
+    const run = await cli(["fleet", "--processes", "3", "--callers", "20"], { CAPAUTH_REDIS_URL: "" })
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/Redis: a redis-server started on redis:\/\/127\.0\.0\.1:\d+/)
+    expect(run.stdout.match(/20\/20 calls ok/g)).toHaveLength(3)
+    expect(run.stdout.match(/fetched the token/g)).toHaveLength(1)
+    expect(run.stdout).toMatch(/60 calls from 3 processes .* token requests to Capillary: 1\b/)
+    expect(run.stdout).not.toMatch(JWT)
+  })
+
+  it("fleet: bad options exit 2", async () => {
+    const [zero, many] = await Promise.all([
+      cli(["fleet", "--processes", "0"]),
+      cli(["fleet", "--processes", "33"])
+    ])
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toContain("--processes")
+    expect(many.code).toBe(2)
+    expect(many.stderr).toContain("1..32")
   })
 
   it("capture on the embedded simulator: every step passes, nothing secret or token-like is printed", async () => {

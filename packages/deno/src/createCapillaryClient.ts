@@ -17,7 +17,10 @@
  * ```
  * With no options it reads `CAPILLARY_BASE_URL` or `CAPILLARY_CLUSTER`, `CAPILLARY_CLIENT_KEY` and
  * `CAPILLARY_CLIENT_SECRET` (or `CAPILLARY_TILL_ID` with `CAPILLARY_TILL_PASSWORD[_MD5]`),
- * `CAPILLARY_ATTRIBUTION_TYPE`, `CAPILLARY_ATTRIBUTION_CODE`: run with `--allow-env=` those names.
+ * `CAPILLARY_ATTRIBUTION_TYPE`, `CAPILLARY_ATTRIBUTION_CODE`, and optionally `CAPILLARY_CLIENT_KEY_2` /
+ * `CAPILLARY_CLIENT_SECRET_2` (a second API client for a rotation), `CAPILLARY_TOKEN_TIMEOUT_MS`,
+ * `CAPILLARY_TOKEN_MAX_ATTEMPTS`, `CAPILLARY_TOKEN_COOLDOWN_MS` (the `tokenTimeoutMillis`, `tokenMaxAttempts` and
+ * `tokenCooldownMillis` options): run with `DenoCapillary.allowEnvFlag` (`--allow-env=` those names).
  * @module
  * @since 0.1.0
  */

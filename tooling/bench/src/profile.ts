@@ -119,6 +119,12 @@ export const profile = async (base: string, settings: Settings): Promise<Section
       keys.map((k) => [k, ...profiles.map((p) => perRequest(p, k))])
     ),
     "",
+    "What closed the gap, and where the time still goes:",
+    "",
+    "- **The transport** (packages/node/src/internal/transport.ts). Node's global `fetch` spends most of a small request in the WHATWG machinery (the `Node's fetch (built-in undici)` row: `Request`, guarded `Headers`, body streams) and in the garbage it leaves (`GC`). The Node facade now sends with undici's `request` over the same global dispatcher and answers with a standard `Response`; the `capauth fetch over global fetch` column (and the warm-path row of that name) is the facade without it. Its streamed bodies join the chunks that arrive in one tick (a chunked ndjson answer comes as many 1 KB chunks per socket read), so each later stream layer reads a few large chunks instead of dozens of small ones: that took the facade on streamed ndjson from about 1.2x to about 0.6x raw fetch's CPU in a side-by-side check while building it (scripts/warm-one.ts).",
+    "- **The warm path in core** (PromiseClient.ts): with a started client and a fresh token cached, `fetch` goes straight to the send with no await before it (no `ready()` / `authorize` promises), and the rejection wrapper is one `.catch` instead of an async frame. Without a network, the facade's own work is about 8 µs per small-JSON request (scripts/overhead.ts).",
+    "- **What remains**: Node's stream and HTTP glue (`Node internals`) and undici's parser are the floor every client pays; the facade's own share is `capauth core` + `capauth node` (headers per request, reading the small body once and parsing it once for the 498 check, handing the parsed value to `json()`). On a 1 MB JSON answer the extra is the envelope scan of the first 64 KB (internal/peek.ts, byte by byte in JS, about half a millisecond), next to the ~10 ms of `JSON.parse` every client pays.",
+    "",
     "Top functions of capauth fetch by self time (TypeScript run through tsx shows as anonymous functions of its file):",
     "",
     table(["function", "self"], profiles[0]!.functions)

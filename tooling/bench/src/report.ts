@@ -5,6 +5,8 @@ export interface Headline {
   readonly goal: string
   /** Whether the goal holds; undefined when there is no goal to meet. */
   readonly met: boolean | undefined
+  /** A count that does not depend on the machine's load (a correctness figure): `--smoke` fails when it is not met. */
+  readonly hard?: boolean
 }
 
 export interface Section {

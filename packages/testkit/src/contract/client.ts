@@ -124,7 +124,9 @@ const ENV_VARS = [
   "CAPILLARY_ATTRIBUTION_CODE",
   "CAPILLARY_TOKEN_TIMEOUT_MS",
   "CAPILLARY_TOKEN_MAX_ATTEMPTS",
-  "CAPILLARY_TOKEN_COOLDOWN_MS"
+  "CAPILLARY_TOKEN_COOLDOWN_MS",
+  "CAPILLARY_CLIENT_KEY_2",
+  "CAPILLARY_CLIENT_SECRET_2"
 ] as const
 type EnvVar = (typeof ENV_VARS)[number]
 type EnvVars = Partial<Record<EnvVar, string>>
@@ -569,6 +571,21 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
       "a negative cooldown",
       { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_TOKEN_COOLDOWN_MS: "-1" },
       "CAPILLARY_TOKEN_COOLDOWN_MS"
+    ],
+    [
+      "a second key without its secret",
+      { CAPILLARY_CLUSTER: "eu", ...key, CAPILLARY_CLIENT_KEY_2: "k2" },
+      "CAPILLARY_CLIENT_SECRET_2"
+    ],
+    [
+      "a second secret with a trailing space",
+      {
+        CAPILLARY_CLUSTER: "eu",
+        ...key,
+        CAPILLARY_CLIENT_KEY_2: "k2",
+        CAPILLARY_CLIENT_SECRET_2: `${SECRET} `
+      },
+      "CAPILLARY_CLIENT_SECRET_2"
     ]
   ]
   for (const [title, vars, named] of envCases) {
@@ -730,6 +747,26 @@ export const clientContract = <Options, Secret>(runner: ClientRunner<Options, Se
     assert.equal(read.status, 200)
     await read.body?.cancel()
     assert.equal(lastRequest(sim, CUSTOMER)?.headers["x-cap-api-attribution-entity-code"], "store2")
+  })
+
+  test("5. CAPILLARY_CLIENT_KEY_2 / CAPILLARY_CLIENT_SECRET_2: the first client refused, the second serves the call", async (s) => {
+    const sim = await s.simulator()
+    const second = { key: "contract-second-client", secret: "second-client-secret" }
+    sim.addClient({ key: second.key, secret: second.secret })
+    s.setEnv({
+      CAPILLARY_BASE_URL: sim.url,
+      CAPILLARY_CLIENT_KEY: SAMPLE_CLIENT.key,
+      CAPILLARY_CLIENT_SECRET: WRONG_SECRET,
+      CAPILLARY_CLIENT_KEY_2: second.key,
+      CAPILLARY_CLIENT_SECRET_2: second.secret
+    })
+    const cap = s.fromEnv()
+    const response = await cap.fetch(CUSTOMER)
+    assert.equal(response.status, 200)
+    await response.body?.cancel()
+    // One refused request for the first client, then the second at once (no cooldown, no failed call).
+    assert.deepEqual(sim.stats().tokenRequests, { [SAMPLE_CLIENT.key]: 1, [second.key]: 1 })
+    assert.equal(lastRequest(sim, CUSTOMER)?.headers[TOKEN_HEADER], reveal((await cap.token()).value))
   })
 
   const tills: ReadonlyArray<readonly [string, EnvVars]> = [
