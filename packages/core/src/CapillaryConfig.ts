@@ -65,7 +65,7 @@ export interface Input extends Transport.Input {
    */
   readonly refresh?: Partial<RefreshPolicy> | undefined
   /**
-   * The token timeout in ms (default 10 000; 1 to 600 000; `CAPILLARY_TOKEN_TIMEOUT_MS`): a token request is
+   * The token timeout in ms (default 8 000; 1 to 600 000; `CAPILLARY_TOKEN_TIMEOUT_MS`): a token request is
    * given up after this long, and a call without a usable token waits at most this long for one before a
    * `TransportError` (reason `Timeout`). A call that holds a usable token never waits for a token request.
    */
@@ -154,7 +154,7 @@ export const make = (input: Input = {}): Result.Result<CapillaryConfig, ConfigEr
     const attribution =
       input.attribution === undefined ? undefined : yield* AuthHeaders.attribution(input.attribution)
     const transport = yield* Transport.make(input)
-    const timeout = input.tokenTimeoutMillis ?? 10_000
+    const timeout = input.tokenTimeoutMillis ?? 8_000
     const maxAttempts = input.tokenMaxAttempts ?? Lifecycle.defaultBackoffPolicy.maxAttempts
     const cooldown = input.tokenCooldownMillis ?? Lifecycle.defaultPermanentCooldownMillis
     for (const [field, setting, value] of [

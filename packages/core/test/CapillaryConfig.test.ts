@@ -143,9 +143,9 @@ describe("CapillaryConfig: inputs refused, each naming what to fix", () => {
     expect(error.message).toContain(field)
   })
 
-  it("the defaults: 10 s token timeout, 4 attempts, 30 s cooldown; each can be set", () => {
+  it("the defaults: 8 s token timeout, 4 attempts, 30 s cooldown; each can be set", () => {
     const defaults = Result.getOrThrow(CapillaryConfig.make(base))
-    expect(Duration.toMillis(defaults.tokenTimeout)).toBe(10_000)
+    expect(Duration.toMillis(defaults.tokenTimeout)).toBe(8_000)
     expect(defaults.tokenMaxAttempts).toBe(4)
     expect(Duration.toMillis(defaults.tokenCooldown)).toBe(30_000)
     const set = Result.getOrThrow(
