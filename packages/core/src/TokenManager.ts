@@ -370,11 +370,15 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       return { token, adopted: false }
     })
 
-    /** A shared store is written in the background: this process's callers never wait on it. */
+    /**
+     * A shared store is written in the background: this process's callers never wait on it. The write and the
+     * release after it are uninterruptible (each bounded by the store's own command timeout), so `close()` right
+     * after a fetch neither loses the token nor leaves the lease to expire on its own.
+     */
     const fetchThenStoreInBackground = (after: Effect.Effect<unknown> = Effect.void) =>
       Effect.gen(function* () {
         const token = yield* fetchToken
-        yield* Effect.forkIn(Effect.andThen(saveToStore(token), after), scope)
+        yield* Effect.forkIn(Effect.uninterruptible(Effect.andThen(saveToStore(token), after)), scope)
         return { token, adopted: false }
       })
 

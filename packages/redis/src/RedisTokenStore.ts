@@ -11,16 +11,21 @@
  * answers. A lease holder that dies stops renewing: its lease lapses within `leaseTtl` (3 s) and another
  * process takes over.
  *
- * The token value is kept in clear in Redis (Redis must be private and authenticated; use `rediss://` for
- * TLS). Keys: `<keyPrefix>token:<source id>` (expires with the token), `<keyPrefix>lease:<source id>`,
- * `<keyPrefix>refresh:<Capture session key>`, channel `<keyPrefix>changed`.
+ * The token value is kept in clear in Redis unless a `cipher` is given: then every token and refresh token is
+ * sealed with AES-256-GCM (see `TokenCipher`) and a dump of Redis alone exposes none. Either way Redis must be
+ * private and authenticated; use `rediss://` for TLS. Keys: `<keyPrefix>token:<source id>` (expires with the
+ * token), `<keyPrefix>lease:<source id>`, `<keyPrefix>refresh:<Capture session key>`, channel
+ * `<keyPrefix>changed`.
  *
  * @example
  * ```ts
- * import { createCapillaryClient } from "@capauth/node"
+ * import { createCapillaryClient, TokenCipher } from "@capauth/node"
  * import { redisTokenStore } from "@capauth/redis"
+ * import { Result } from "effect"
  *
- * const tokenStore = redisTokenStore({ url: process.env.CAPAUTH_REDIS_URL! })
+ * // CAPAUTH_TOKEN_KEYS=k1:<openssl rand -base64 32>: tokens sealed at rest (optional)
+ * const cipher = Result.getOrThrow(TokenCipher.fromEnv((name) => process.env[name]))
+ * const tokenStore = redisTokenStore({ url: process.env.CAPAUTH_REDIS_URL!, cipher })
  * const cap = createCapillaryClient({ tokenStore }) // CAPILLARY_* from the environment
  * // ...
  * await cap.close()
@@ -29,7 +34,7 @@
  * @module
  * @since 0.1.0
  */
-import { ConfigError, type RefreshTokenStore, type TokenStore } from "@capauth/core"
+import { ConfigError, type RefreshTokenStore, TokenCipher, type TokenStore } from "@capauth/core"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -56,6 +61,11 @@ export interface Options {
   readonly commandTimeout?: Duration.Input | undefined
   /** How long a lease lasts unless renewed: a dead holder is replaced within it (default 3 s). */
   readonly leaseTtl?: Duration.Input | undefined
+  /**
+   * Seal every token and refresh token (AES-256-GCM, see `TokenCipher`). Records that do not open with it
+   * (sealed under an unknown key id, or written in clear) read as absent and are replaced by the next write.
+   */
+  readonly cipher?: TokenCipher.TokenCipher | undefined
 }
 
 /**
@@ -117,6 +127,13 @@ export const validate = (options: Options) => {
   if (typeof keyPrefix !== "string" || /\s/.test(keyPrefix)) {
     throw new ConfigError({ field: "keyPrefix", message: "keyPrefix must be a string without spaces" })
   }
+  const cipher: Partial<TokenCipher.TokenCipher> | undefined = options.cipher
+  if (cipher !== undefined && (typeof cipher.seal !== "function" || typeof cipher.open !== "function")) {
+    throw new ConfigError({
+      field: "cipher",
+      message: "cipher must be a TokenCipher (TokenCipher.make, TokenCipher.parse or TokenCipher.fromEnv)"
+    })
+  }
   return {
     url,
     keyPrefix,
@@ -156,10 +173,10 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Scop
       channel: names.channel,
       commandTimeoutMillis: checked.commandTimeoutMillis
     })
-    const tokens = Store.tokenStore(connection, names, checked.leaseTtlMillis)
+    const tokens = Store.tokenStore(connection, names, checked.leaseTtlMillis, options.cipher)
     return {
       ...tokens,
-      refreshTokens: Store.refreshTokenStore(connection, names, tokens),
+      refreshTokens: Store.refreshTokenStore(connection, names, tokens, options.cipher),
       connected: connection.connected
     } satisfies Service
   })
@@ -180,7 +197,8 @@ export const layer = (options: Options): Layer.Layer<RedisTokenStore, ConfigErro
   Layer.effect(RedisTokenStore, make(options))
 
 /**
- * A layer of the store from config: `CAPAUTH_REDIS_URL` (required, redacted) and `CAPAUTH_REDIS_KEY_PREFIX`.
+ * A layer of the store from config: `CAPAUTH_REDIS_URL` (required, redacted), `CAPAUTH_REDIS_KEY_PREFIX`, and
+ * `CAPAUTH_TOKEN_KEYS` (redacted; when set, the store seals what it writes: see `TokenCipher`).
  *
  * @example
  * ```ts
@@ -208,7 +226,13 @@ export const layerConfig: Layer.Layer<RedisTokenStore, ConfigError> = Layer.effe
       })
     }
     const keyPrefix = yield* read("CAPAUTH_REDIS_KEY_PREFIX", Config.String("CAPAUTH_REDIS_KEY_PREFIX"))
-    return yield* make({ url: url.value, keyPrefix: keyPrefix._tag === "Some" ? keyPrefix.value : undefined })
+    const keys = yield* read(TokenCipher.envVar, Config.Redacted(TokenCipher.envVar))
+    const cipher = keys._tag === "Some" ? yield* TokenCipher.fromConfig : undefined
+    return yield* make({
+      url: url.value,
+      keyPrefix: keyPrefix._tag === "Some" ? keyPrefix.value : undefined,
+      cipher
+    })
   })
 )
 

@@ -4,14 +4,16 @@
  *
  * Keys (`prefix` defaults to `capauth:`):
  * - `<prefix>token:<source id>`: a hash `{ fp, data, obtainedAt }` that expires with the token. `data` is
- *   `TokenStore.encode` as JSON (the token value in clear); `fp` is the SHA-256 of the value, which
- *   compare-and-invalidate compares, so the script never needs the value itself (a cipher may seal `data`).
+ *   `TokenCipher.encodeToken` as JSON: `TokenStore.encode` (the value in clear), or a sealed record when the
+ *   store has a cipher (bound to the source id); `fp` is the SHA-256 of the value, which compare-and-invalidate
+ *   compares, so the scripts never read `data`.
  * - `<prefix>lease:<source id>`: the fencing value of the process that fetches, `PX` the lease's TTL.
- * - `<prefix>refresh:<session key>`: a Capture session's refresh token (in clear).
+ * - `<prefix>refresh:<session key>`: a Capture session's refresh token (in clear, or a sealed record as JSON
+ *   bound to `refresh:<session key>`).
  * - `<prefix>changed`: the pub/sub channel; each message is a source id whose token or lease changed.
  */
 import { createHash, randomUUID } from "node:crypto"
-import { type AccessToken, type RefreshTokenStore, TokenStore } from "@capauth/core"
+import { type AccessToken, type RefreshTokenStore, TokenCipher, TokenStore } from "@capauth/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
@@ -93,19 +95,19 @@ return 0`
 const fingerprint = (value: Redacted.Redacted<string>): string =>
   createHash("sha256").update(Redacted.value(value), "utf8").digest("base64url")
 
-/**
- * The serialisation seam: a token as `data` and back. Encryption at rest (a `TokenCipher`) belongs here; the
- * scripts never read `data`.
- */
-const serialise = (token: AccessToken.AccessToken): string => JSON.stringify(TokenStore.encode(token))
-const deserialise = (data: unknown): Option.Option<AccessToken.AccessToken> => {
-  if (typeof data !== "string") return Option.none()
+/** JSON text as a value; anything else (not a string, not JSON) as `undefined`, which reads as absent. */
+const parseJson = (data: unknown): unknown => {
+  if (typeof data !== "string") return undefined
   try {
-    return TokenStore.decode(JSON.parse(data))
+    return JSON.parse(data)
   } catch {
-    return Option.none()
+    return undefined
   }
 }
+
+/** A cipher that cannot seal: a store error that says so (the cipher's message carries no secret). */
+const sealFailed = (what: string) => (error: TokenCipher.TokenCipherError) =>
+  new TokenStore.TokenStoreError({ message: `Redis ${what}: could not seal it: ${error.message}` })
 
 export interface Names {
   readonly prefix: string
@@ -118,34 +120,63 @@ export const names = (prefix: string): Names => ({ prefix, channel: `${prefix}ch
 export const tokenStore = (
   connection: Connection,
   names: Names,
-  leaseTtlMillis: number
+  leaseTtlMillis: number,
+  cipher?: TokenCipher.TokenCipher | undefined
 ): TokenStore.TokenStore & { readonly lease: TokenStore.Lease } => {
   const tokenKey = (id: string) => `${names.prefix}token:${id}`
   const leaseKey = (id: string) => `${names.prefix}lease:${id}`
   const ttl = Math.max(1, Math.round(leaseTtlMillis))
+  // The cipher's context is the source id (as in the file and KV stores), not the prefixed Redis key.
+  const read = (
+    what: string,
+    id: string
+  ): Effect.Effect<Option.Option<AccessToken.AccessToken>, TokenStore.TokenStoreError> =>
+    Effect.flatMap(
+      connection.use(what, (redis) => redis.send<unknown>("HGET", tokenKey(id), "data")),
+      (data) => {
+        const record = parseJson(data)
+        return record === undefined ? Effect.succeedNone : TokenCipher.decodeToken(cipher, id, record)
+      }
+    )
+  const invalidate = (id: string, value: Redacted.Redacted<string>) =>
+    connection.use("delete", (redis) =>
+      Effect.asVoid(redis.eval(removeToken)(tokenKey(id), fingerprint(value), names.channel, id))
+    )
   return {
-    get: (id) =>
-      connection.use("read", (redis) =>
-        Effect.map(redis.send<unknown>("HGET", tokenKey(id), "data"), deserialise)
-      ),
+    get: (id) => read("read", id),
+    // A write once begun completes (bounded by the command timeout): closing a client right after its fetch
+    // still leaves the token in Redis, though sealing takes a tick before the command goes out.
     set: (id, token) =>
-      connection.use("write", (redis) =>
-        Effect.asVoid(
-          redis.eval(setToken)(
-            tokenKey(id),
-            fingerprint(token.value),
-            serialise(token),
-            token.obtainedAt,
-            Math.max(1, Math.ceil(token.lifetimeMillis)),
-            names.channel,
-            id
+      TokenCipher.encodeToken(cipher, id, token).pipe(
+        Effect.mapError(sealFailed("write")),
+        Effect.flatMap((record) =>
+          connection.use("write", (redis) =>
+            Effect.asVoid(
+              redis.eval(setToken)(
+                tokenKey(id),
+                fingerprint(token.value),
+                JSON.stringify(record),
+                token.obtainedAt,
+                Math.max(1, Math.ceil(token.lifetimeMillis)),
+                names.channel,
+                id
+              )
+            )
           )
-        )
+        ),
+        Effect.uninterruptible
       ),
+    // With a cipher, only a store that opens the record may drop it: the fingerprint is not keyed, so a store
+    // under other keys must not delete by a value it merely knows. The script still compares `fp`, so a newer
+    // token written between the read and the delete stays.
     remove: (id, value) =>
-      connection.use("delete", (redis) =>
-        Effect.asVoid(redis.eval(removeToken)(tokenKey(id), fingerprint(value), names.channel, id))
-      ),
+      cipher === undefined
+        ? invalidate(id, value)
+        : Effect.flatMap(read("delete", id), (held) =>
+            Option.isSome(held) && Redacted.value(held.value.value) === Redacted.value(value)
+              ? invalidate(id, value)
+              : Effect.void
+          ),
     lease: {
       ttlMillis: ttl,
       acquire: (id) =>
@@ -181,20 +212,50 @@ export const tokenStore = (
 export const refreshTokenStore = (
   connection: Connection,
   names: Names,
-  sessionTokens: TokenStore.TokenStore
+  sessionTokens: TokenStore.TokenStore,
+  cipher?: TokenCipher.TokenCipher | undefined
 ): RefreshTokenStore.RefreshTokenStore => {
   const key = (session: string) => `${names.prefix}refresh:${session}`
+  const context = (session: string) => `refresh:${session}`
+  /** With a cipher: only a record that opens (anything else is absent). Without: the text, unless sealed. */
+  const reveal = (
+    session: string,
+    value: unknown
+  ): Effect.Effect<Option.Option<Redacted.Redacted<string>>> => {
+    if (typeof value !== "string" || value === "") return Effect.succeedNone
+    if (cipher === undefined) {
+      return Effect.succeed(
+        TokenCipher.isSealed(parseJson(value)) ? Option.none() : Option.some(Redacted.make(value))
+      )
+    }
+    return cipher.open(parseJson(value), context(session)).pipe(
+      Effect.map((text) => (text === "" ? Option.none() : Option.some(Redacted.make(text)))),
+      Effect.catch(() => Effect.succeedNone)
+    )
+  }
   return {
     get: (session) =>
-      connection.use("refresh token read", (redis) =>
-        Effect.map(redis.send<unknown>("GET", key(session)), (value) =>
-          typeof value === "string" && value !== "" ? Option.some(Redacted.make(value)) : Option.none()
-        )
+      Effect.flatMap(
+        connection.use("refresh token read", (redis) => redis.send<unknown>("GET", key(session))),
+        (value) => reveal(session, value)
       ),
+    // A rotated refresh token is single-use: once begun, its write completes (bounded by the command timeout).
     set: (session, refreshToken) =>
-      connection.use("refresh token write", (redis) =>
-        Effect.asVoid(redis.send("SET", key(session), Redacted.value(refreshToken)))
-      ),
+      Effect.flatMap(
+        cipher === undefined
+          ? Effect.succeed(Redacted.value(refreshToken))
+          : Effect.map(
+              Effect.mapError(
+                cipher.seal(Redacted.value(refreshToken), context(session)),
+                sealFailed("refresh token write")
+              ),
+              (sealed) => JSON.stringify(sealed)
+            ),
+        (text) =>
+          connection.use("refresh token write", (redis) =>
+            Effect.asVoid(redis.send("SET", key(session), text))
+          )
+      ).pipe(Effect.uninterruptible),
     sessionTokens
   }
 }

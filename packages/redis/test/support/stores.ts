@@ -1,10 +1,11 @@
 /** Redis stores for the tests: Promise views of the ports, a unique key prefix each, ready before use. */
-import type { TokenStore } from "@capauth/core"
+import type { TokenCipher, TokenStore } from "@capauth/core"
 import type { ContractLease, ContractTokenStore } from "@capauth/testkit/contract"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { type RedisTokenStore, redisTokenStore } from "../../src/index.ts"
+import type { RedisServer } from "./redis-server.ts"
 
 export type OwnedStore = RedisTokenStore.Service & { readonly close: () => Promise<void> }
 
@@ -25,8 +26,30 @@ export const ready = async (store: OwnedStore, millis = 5_000) => {
 export const openStore = async (
   url: string,
   keyPrefix: string,
-  options: { readonly leaseTtl?: number } = {}
-): Promise<OwnedStore> => ready(redisTokenStore({ url, keyPrefix, leaseTtl: options.leaseTtl }))
+  options: { readonly leaseTtl?: number; readonly cipher?: TokenCipher.TokenCipher | undefined } = {}
+): Promise<OwnedStore> =>
+  ready(redisTokenStore({ url, keyPrefix, leaseTtl: options.leaseTtl, cipher: options.cipher }))
+
+/** The bulk strings of a RESP reply (keys, field names, values), in order. */
+const bulks = (reply: string): Array<string> => {
+  const out: Array<string> = []
+  const lines = reply.split("\r\n")
+  for (let i = 0; i < lines.length; i++) {
+    if ((lines[i] as string).startsWith("$") && lines[i] !== "$-1") out.push(lines[++i] as string)
+  }
+  return out
+}
+
+/** Every key under `prefix` and what it holds (hash fields and values, or the string), as text: a leaked dump. */
+export const dump = async (server: RedisServer, prefix: string): Promise<string> => {
+  const parts: Array<string> = []
+  for (const key of bulks(await server.command(["KEYS", `${prefix}*`])).sort()) {
+    const type = (await server.command(["TYPE", key])).trim()
+    const reply = await server.command(type === "+hash" ? ["HGETALL", key] : ["GET", key])
+    parts.push(`${key} (${type.slice(1)}): ${bulks(reply).join(" | ")}`)
+  }
+  return parts.join("\n")
+}
 
 /** The port's Effects as Promises, `get`'s Option as `undefined`. */
 export const promisedStore = (
