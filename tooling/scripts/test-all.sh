@@ -61,6 +61,9 @@ bash tooling/scripts/docs.sh || fail "docs"
 
 test_on 22 || fail "tests on Node 22"
 
+step "bench smoke (tooling/bench --smoke: every benchmark runs, counts checked, ratios only printed)"
+(cd tooling/bench && node_modules/.bin/tsx --conditions=@capauth/source src/main.ts --smoke) || fail "bench smoke"
+
 step "consumer fixtures"
 bash tooling/scripts/consumers.sh 2>&1 | tee -a "$log"
 [[ "${PIPESTATUS[0]}" == 0 ]] || fail "consumer fixtures"

@@ -21,9 +21,9 @@ const plans = (smoke: boolean): Record<Shape, Plan> =>
         ndjson: { requests: 32, concurrency: 16 }
       }
     : {
-        small: { requests: 6000, concurrency: 32 },
-        big: { requests: 120, concurrency: 8 },
-        ndjson: { requests: 1000, concurrency: 16 }
+        small: { requests: 5000, concurrency: 32 },
+        big: { requests: 100, concurrency: 8 },
+        ndjson: { requests: 800, concurrency: 16 }
       }
 
 const paths: Record<Shape, string> = { small: "/small", big: "/big", ndjson: "/ndjson" }
@@ -71,7 +71,7 @@ const runWarmShape = async (
 }
 
 export const warm = async (base: string, settings: Settings): Promise<Section> => {
-  const rounds = settings.smoke ? 1 : 5
+  const rounds = settings.smoke ? 1 : 4
   const plan = plans(settings.smoke)
   const parts: Array<string> = []
   const headlines: Section["headlines"][number][] = []

@@ -207,8 +207,11 @@ const send = async (
     headers,
     body,
     signal,
-    dispatcher: dispatcher()
-  })
+    dispatcher: dispatcher(),
+    // As Node's fetch asks: HTTP/1.1, which also puts these requests in the same pool as its own (the agent keys
+    // its pools by origin and this choice).
+    allowH2: false
+  } as Parameters<typeof request>[1])
   const status = answer.statusCode
   const pairs: Array<[string, string]> = []
   for (const name in answer.headers) {
