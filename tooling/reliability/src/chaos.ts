@@ -83,7 +83,7 @@ export interface ChaosResult {
 }
 
 /** Adds the token-endpoint fault rules; each rule draws only when the ones before it did not fire. */
-export const addTokenFaults = (sim: Simulator, mix: FaultMix): void => {
+const addTokenFaults = (sim: Simulator, mix: FaultMix): void => {
   let left = 1
   const add = (chance: number, fault: Parameters<Simulator["faults"]["add"]>[0]["fault"]) => {
     if (chance <= 0) return

@@ -18,10 +18,10 @@ import * as Stream from "effect/Stream"
 import { type Outcome, outcomeOfError } from "./outcome.ts"
 import { type ExpiryWitness, witnessFetch, witnessHttpClient } from "./witness.ts"
 
-export const WRITE_PATH = "/v1.1/customer/add?format=json"
+const WRITE_PATH = "/v1.1/customer/add?format=json"
 
 /** The body of write `id`: the simulator records it, so accepted writes can be counted by id. */
-export const writeBody = (id: string) => ({ root: { customer: [{ external_id: id, firstname: "Chaos" }] } })
+const writeBody = (id: string) => ({ root: { customer: [{ external_id: id, firstname: "Chaos" }] } })
 
 /** The write id a recorded body carries. */
 export const writeIdOf = (body: unknown): string | undefined => {
@@ -44,7 +44,7 @@ export interface Driver {
   close(): Promise<void>
 }
 
-export interface DriverContext {
+interface DriverContext {
   readonly baseUrl: string
   readonly credentials: { readonly key: string; readonly secret: string }
   readonly witness: ExpiryWitness
@@ -151,6 +151,8 @@ export const effectDriver =
             )
           )
     const runtime = ManagedRuntime.make(live)
+    // One line of our own through the same runtime: proof that the capture sees what the client would log.
+    if (onLine !== undefined) runtime.runFork(Effect.logDebug("reliability: log capture on"))
     const onEvent = ctx.onEvent
     if (onEvent !== undefined)
       runtime.runFork(

@@ -15,16 +15,16 @@ import { outcomeOfExit } from "./drivers.ts"
 import { keyOf, type Outcome, outcomeOfError, Tally } from "./outcome.ts"
 
 /** A response as raw parts: the body is text (so invalid JSON and huge numbers can be written as is). */
-export interface Reply {
+interface Reply {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
 }
 
 /** What a case must end in: `accept` (a valid answer), `refuse` (a typed error), or `either` (typed if refused). */
-export type Expect = "accept" | "refuse" | "either"
+type Expect = "accept" | "refuse" | "either"
 
-export interface Case {
+interface Case {
   readonly label: string
   readonly expect: Expect
   /** Built when served, so 10k cases never hold their 8 MiB bodies at once. */
@@ -142,7 +142,7 @@ const headers = fc
   .map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== "")))
 
 /** Generated token-endpoint responses, each with what it must end in. */
-export const tokenCases: fc.Arbitrary<Case> = fc.oneof(
+const tokenCases: fc.Arbitrary<Case> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.tuple(validToken, validTtl).map(([t, ttl]) => ({
@@ -226,7 +226,7 @@ export const tokenCases: fc.Arbitrary<Case> = fc.oneof(
 )
 
 /** Generated API responses: whatever the status and body, the facade resolves with a Response or rejects typed. */
-export const apiCases: fc.Arbitrary<Case> = fc.oneof(
+const apiCases: fc.Arbitrary<Case> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.tuple(status, headers, anyJson).map(([s, h, b]) => ({

@@ -7,7 +7,7 @@ import { fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { startSimulator } from "@capauth/testkit"
 
-export interface LeakSnapshot {
+interface LeakSnapshot {
   readonly heapUsed: number
   readonly resources: Record<string, number>
   readonly fibers: number | null
@@ -31,9 +31,9 @@ export interface LeakResult {
 }
 
 /** The heap may grow this much across the measured phase (allocator and JIT noise, caches filling once). */
-export const heapBoundBytes = 8 * 1024 * 1024
+const heapBoundBytes = 8 * 1024 * 1024
 /** The child must exit this soon after `close()`. */
-export const exitBoundMillis = 5_000
+const exitBoundMillis = 5_000
 
 const total = (r: Record<string, number>, names: ReadonlyArray<string>) =>
   Object.entries(r)
@@ -108,7 +108,7 @@ export const runLeakCheck = async (options: {
 }
 
 /** Requests in flight at once in the child: its keep-alive pool may hold up to this many sockets (+ token requests). */
-export const leakConcurrency = 16
+const leakConcurrency = 16
 
 export const leakGoals = (r: LeakResult) => [
   {

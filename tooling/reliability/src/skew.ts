@@ -22,7 +22,7 @@ import { keyOf } from "./outcome.ts"
 const TTL = 300
 const HOUR = 3600_000
 
-export interface SkewStep {
+interface SkewStep {
   readonly at: string
   readonly tokenRequests: number
   readonly expired498: number

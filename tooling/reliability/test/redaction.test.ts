@@ -30,6 +30,7 @@ describe("redaction", () => {
       expect(r.needles).toBeGreaterThan(2)
       expect(r.texts).toBeGreaterThan(10)
       expect(r.events).toBeGreaterThan(0)
+      if (r.label.startsWith("Effect")) expect(r.logLines).toBeGreaterThan(0)
       expect({ label: r.label, hits: r.hits, samples: r.hitSamples }).toEqual({
         label: r.label,
         hits: 0,
