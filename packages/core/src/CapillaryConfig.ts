@@ -65,9 +65,11 @@ export interface Input extends Transport.Input {
    */
   readonly refresh?: Partial<RefreshPolicy> | undefined
   /**
-   * The token timeout in ms (default 8 000; 1 to 600 000; `CAPILLARY_TOKEN_TIMEOUT_MS`): a token request is
-   * given up after this long, and a call without a usable token waits at most this long for one before a
-   * `TransportError` (reason `Timeout`). A call that holds a usable token never waits for a token request.
+   * The token timeout in ms (default 8 000; 1 to 600 000; `CAPILLARY_TOKEN_TIMEOUT_MS`): a token request
+   * attempt is given up after a third of this (then retried), so a retry fits inside a caller's wait; a call
+   * without a usable token waits at most the token timeout for one (through retries and a transient failure's
+   * cooldown) before a `TransportError` (reason `Timeout`). A call that holds a usable token never waits for a
+   * token request.
    */
   readonly tokenTimeoutMillis?: number | undefined
   /**
@@ -79,7 +81,8 @@ export interface Input extends Transport.Input {
   /**
    * How long refused credentials or a denied access group are remembered, in ms (default 30 000; 0 to
    * 86 400 000; `CAPILLARY_TOKEN_COOLDOWN_MS`): meanwhile calls without a usable token fail at once with that
-   * error instead of asking again. Transient failures are remembered only for their backoff.
+   * error instead of asking again. Transient failures are remembered only for their backoff, which a call
+   * without a usable token waits out (then joins the next token request) if it ends within its token timeout.
    */
   readonly tokenCooldownMillis?: number | undefined
   /** An opt-in place to keep tokens beyond this process's memory. */

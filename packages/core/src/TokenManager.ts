@@ -121,9 +121,11 @@ export interface Options {
   /** How long a permanent failure (bad credentials, access denied) is remembered (default 30 s). */
   readonly permanentFailureCooldown?: Duration.Input | undefined
   /**
-   * The token timeout: each request to the source is given up after this long (a `TransportError` with reason
-   * `Timeout`, retried like any transient failure), and a caller without a usable token waits at most this long
-   * for one (the flight goes on for the next caller). Default: none (the source's own timeout).
+   * The token timeout: a caller without a usable token waits at most this long for one, across retries and the
+   * cooldown of a transient failure (the flight goes on for the next caller). Each request attempt to the source
+   * is given up after a third of it (a `TransportError` with reason `Timeout`, retried like any transient
+   * failure), so a retry fits inside the caller's wait. Default: none (the source's own timeout; callers then
+   * fail at once during a cooldown).
    */
   readonly timeout?: Duration.Input | undefined
   readonly store?: TokenStore | undefined
@@ -186,18 +188,18 @@ export const metrics = {
 
 type Flight = Deferred.Deferred<AccessToken.AccessToken, AuthError>
 
-/** `effect`, given up after `millis` with a `TransportError` (reason `Timeout`). */
-const timed = <A>(effect: Effect.Effect<A, AuthError>, millis: number): Effect.Effect<A, AuthError> =>
+/** `effect`, given up after `millis` with a `TransportError` (reason `Timeout`) whose message is `message`. */
+const timed = <A>(
+  effect: Effect.Effect<A, AuthError>,
+  millis: number,
+  message: string
+): Effect.Effect<A, AuthError> =>
   Effect.timeoutOrElse(effect, {
-    duration: Duration.millis(millis),
-    orElse: () =>
-      Effect.fail(
-        new TransportError({
-          reason: "Timeout",
-          message: `no token within the token timeout (${Duration.format(Duration.millis(millis))})`
-        })
-      )
+    duration: Duration.millis(Math.max(0, millis)),
+    orElse: () => Effect.fail(new TransportError({ reason: "Timeout", message }))
   })
+
+const formatMillis = (millis: number) => Duration.format(Duration.millis(millis))
 
 const problemOf = (
   field: string,
@@ -225,6 +227,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         : Duration.toMillis(Duration.fromInputUnsafe(options.permanentFailureCooldown))
     const timeout =
       options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+    const attemptTimeout = timeout === undefined ? undefined : Lifecycle.attemptTimeoutMillis(timeout)
     const invalidPolicy =
       Lifecycle.policiesProblem(
         options.refresh,
@@ -268,7 +271,13 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       Effect.suspend(() => {
         stats.requests++
         return Effect.flatMap(
-          timeout === undefined ? source.fetch : timed(source.fetch, timeout),
+          attemptTimeout === undefined
+            ? source.fetch
+            : timed(
+                source.fetch,
+                attemptTimeout,
+                `token request attempt given up after ${formatMillis(attemptTimeout)} (a third of the token timeout)`
+              ),
           (issued) => {
             const problem = AccessToken.unusable(issued)
             return problem === undefined ? Effect.succeed(issued) : Effect.fail(problem)
@@ -550,35 +559,53 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       })
     )
 
-    /** Wait for the flight, at most the token timeout: a hung token request never holds a caller longer. */
-    const wait = (flight: Flight): Effect.Effect<AccessToken.AccessToken, AuthError> =>
-      timeout === undefined ? Deferred.await(flight) : timed(Deferred.await(flight), timeout)
+    const timedOut =
+      timeout === undefined ? "" : `no token within the token timeout (${formatMillis(timeout)})`
 
-    const get: Effect.Effect<AccessToken.AccessToken, AuthError> = Effect.suspend(() => {
-      const decision = Lifecycle.decide(state, clock.currentTimeMillisUnsafe())
-      switch (decision._tag) {
-        case "Serve":
-          stats.reused++
-          return served ?? Effect.succeed(decision.token)
-        case "ServeAndRefresh":
-          stats.reused++
-          return Effect.as(startFlight, decision.token)
-        case "Join":
-          return wait(decision.flight)
-        case "StartAndJoin":
-          return Effect.flatMap(startFlight, wait)
-        case "Fail":
-          return Effect.fail(decision.error)
-      }
-    })
+    /** Wait for the flight until `deadline` (the caller's token timeout): a hung request never holds it longer. */
+    const wait = (flight: Flight, deadline: number): Effect.Effect<AccessToken.AccessToken, AuthError> =>
+      timeout === undefined
+        ? Deferred.await(flight)
+        : timed(Deferred.await(flight), deadline - clock.currentTimeMillisUnsafe(), timedOut)
+
+    /**
+     * Rules "what a caller gets" and "waiting out a cooldown", carried out; `deadline` (ms) ends the caller's wait
+     * (set on its first look), across a cooldown and the flight after it.
+     */
+    const acquire = (deadline: number | undefined): Effect.Effect<AccessToken.AccessToken, AuthError> =>
+      Effect.suspend(() => {
+        const now = clock.currentTimeMillisUnsafe()
+        const until = deadline ?? now + (timeout ?? 0)
+        const decision = Lifecycle.decide(state, now, until - now)
+        switch (decision._tag) {
+          case "Serve":
+            stats.reused++
+            return served ?? Effect.succeed(decision.token)
+          case "ServeAndRefresh":
+            stats.reused++
+            return Effect.as(startFlight, decision.token)
+          case "Join":
+            return wait(decision.flight, until)
+          case "StartAndJoin":
+            return Effect.flatMap(startFlight, (flight) => wait(flight, until))
+          case "AwaitCooldown":
+            return Effect.andThen(Effect.sleep(decision.millis), acquire(until))
+          case "Fail":
+            return Effect.fail(decision.error)
+        }
+      })
+
+    const get: Effect.Effect<AccessToken.AccessToken, AuthError> = acquire(undefined)
 
     const refresh = Effect.suspend(() => {
-      const decision = Lifecycle.decideRefresh(state, clock.currentTimeMillisUnsafe())
+      const now = clock.currentTimeMillisUnsafe()
+      const deadline = now + (timeout ?? 0)
+      const decision = Lifecycle.decideRefresh(state, now)
       switch (decision._tag) {
         case "Join":
-          return wait(decision.flight)
+          return wait(decision.flight, deadline)
         case "StartAndJoin":
-          return Effect.flatMap(startFlight, wait)
+          return Effect.flatMap(startFlight, (flight) => wait(flight, deadline))
         case "Fail":
           return Effect.fail(decision.error)
       }

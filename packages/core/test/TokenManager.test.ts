@@ -380,7 +380,11 @@ describe("TokenManager: availability under a failing token endpoint", () => {
     () =>
       Effect.gen(function* () {
         const client = freshClient(sim, { ttlSeconds: 600 })
-        const tokens = yield* managerFor(sim, client, { timeout: "5 seconds", backoff: { maxAttempts: 1 } })
+        // Cooldowns of at most 500 ms: a caller arriving in one below waits it out.
+        const tokens = yield* managerFor(sim, client, {
+          timeout: "5 seconds",
+          backoff: { maxAttempts: 1, baseMillis: 100, maxMillis: 500 }
+        })
         const first = yield* tokens.get
         sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" } }) // every token request hangs
         for (const at of [first.refreshAt, first.staleAt, first.expiresAt - 1]) {
@@ -389,40 +393,121 @@ describe("TokenManager: availability under a failing token endpoint", () => {
           yield* until(() => client.requests() >= 2)
         }
         expect(client.requests()).toBeGreaterThanOrEqual(2) // refreshes were tried, and hung
-        // Expired (and past the short cooldown of the hung attempts): a caller waits, at most the token timeout.
+        // Expired (and past the short cooldown of the hung attempts): a cold caller waits for its flight, whose
+        // one attempt is given up after a third of the token timeout (1,666 ms), never longer.
         yield* TestClock.setTime(first.expiresAt + 60_000) // the hung attempts time out...
         yield* TestClock.adjust(60_000) // ...and their (backoff) cooldown passes
+        const before = client.requests()
+        const step = (millis: number) =>
+          Effect.gen(function* () {
+            for (let ms = 0; ms < millis; ms += 50) {
+              yield* TestClock.adjust(Math.min(50, millis - ms))
+              yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve))) // real I/O
+            }
+          })
         const waiting = yield* Effect.forkChild(Effect.flip(tokens.get))
-        yield* TestClock.adjust(4_999)
+        yield* step(1_665)
         expect(waiting.pollUnsafe()).toBeUndefined()
-        yield* TestClock.adjust(1)
+        yield* step(1)
         const error = yield* Fiber.join(waiting)
-        expect(error._tag).toBe("TransportError")
         expect(error._tag === "TransportError" && error.reason).toBe("Timeout")
+        expect(error.message).toMatch(/attempt given up after/)
+        // A caller arriving in the (transient, <= 500 ms) cooldown waits it out and joins the next flight.
+        const next = yield* Effect.forkChild(Effect.flip(tokens.get))
+        yield* step(600)
+        expect(next.pollUnsafe()).toBeUndefined()
+        expect(client.requests() - before).toBe(2)
+        yield* step(1_700)
+        expect((yield* Fiber.join(next))._tag).toBe("TransportError")
       })
   )
 
   it.effect(
-    "a cold caller on a hung endpoint waits at most the token timeout; the next one gets the retried attempt",
+    "a hung attempt is given up after a third of the token timeout: cold callers get the retry, within their wait",
     () =>
       Effect.gen(function* () {
         const client = freshClient(sim)
         sim.faults.add({ path: TOKEN_PATH, fault: { kind: "no-response" }, times: 1 })
         const tokens = yield* managerFor(sim, client, { timeout: "3 seconds" })
         const sub = yield* tokens.subscribe
-        const cold = yield* Effect.forkChild(Effect.flip(tokens.get))
+        const cold = yield* Effect.forkChild(tokens.get)
         yield* until(() => client.requests() === 1)
-        yield* TestClock.adjust(2_999)
-        expect(cold.pollUnsafe()).toBeUndefined()
-        yield* TestClock.adjust(1)
-        const error = yield* Fiber.join(cold)
-        expect(error._tag === "TransportError" && error.reason).toBe("Timeout")
+        const late = yield* Effect.forkChild(tokens.get) // joins the hung attempt
+        yield* TestClock.adjust(999)
+        expect(client.requests()).toBe(1)
+        yield* TestClock.adjust(1) // 1 s: the attempt is given up, and retried after a backoff
         const retrying = yield* PubSub.take(sub)
         expect(retrying._tag === "Retrying" && retrying.error).toBe("TransportError")
-        const next = yield* Effect.forkChild(tokens.get)
-        yield* TestClock.adjust(retrying._tag === "Retrying" ? retrying.delayMillis : 0)
-        expect(value(yield* Fiber.join(next))).toMatch(/^eyJ/)
+        const delay = retrying._tag === "Retrying" ? retrying.delayMillis : Number.NaN
+        expect(delay).toBeLessThanOrEqual(250)
+        expect(cold.pollUnsafe()).toBeUndefined()
+        yield* TestClock.adjust(delay)
+        const [a, b] = [yield* Fiber.join(cold), yield* Fiber.join(late)]
+        expect(value(a)).toMatch(/^eyJ/)
+        expect(value(b)).toBe(value(a))
         expect(client.requests()).toBe(2)
+      })
+  )
+
+  it.effect(
+    "a transient cooldown is waited out within the token timeout: later callers join the next flight, no error",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        sim.faults.add({ path: TOKEN_PATH, fault: { kind: "status", status: 503 }, times: 1 })
+        const tokens = yield* managerFor(sim, client, { timeout: "8 seconds", backoff: { maxAttempts: 1 } })
+        const sub = yield* tokens.subscribe
+        // The caller of the failed flight gets its error (its one attempt is spent)...
+        expect((yield* Effect.flip(tokens.get))._tag).toBe("ServiceUnavailable")
+        const failed = yield* PubSub.take(sub)
+        const cooldown = failed._tag === "Failed" ? failed.cooldownMillis : Number.NaN
+        expect(cooldown).toBeGreaterThan(0)
+        expect(cooldown).toBeLessThanOrEqual(250)
+        // ...callers arriving during the cooldown wait it out (they used to fail at once with ServiceUnavailable).
+        const a = yield* Effect.forkChild(tokens.get)
+        const b = yield* Effect.forkChild(tokens.get)
+        yield* TestClock.adjust(cooldown - 1)
+        expect(a.pollUnsafe()).toBeUndefined()
+        expect(b.pollUnsafe()).toBeUndefined()
+        expect(client.requests()).toBe(1) // no flight during the cooldown
+        yield* TestClock.adjust(1)
+        const [ta, tb] = [yield* Fiber.join(a), yield* Fiber.join(b)]
+        expect(value(tb)).toBe(value(ta))
+        expect(client.requests()).toBe(2) // one flight after it, for both
+      })
+  )
+
+  it.effect(
+    "a transient cooldown ending after the token timeout (a long Retry-After) fails callers at once, typed",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        sim.faults.add({ path: TOKEN_PATH, fault: { kind: "rate-limit", retryAfterSeconds: 20 }, times: 1 })
+        const tokens = yield* managerFor(sim, client, { timeout: "8 seconds", backoff: { maxAttempts: 1 } })
+        const error = yield* atOnce(Effect.flip(tokens.get))
+        expect(error._tag).toBe("RateLimited")
+        expect((yield* atOnce(Effect.flip(tokens.get)))._tag).toBe("RateLimited")
+        expect(client.requests()).toBe(1)
+        yield* TestClock.adjust(20_000)
+        expect(value(yield* tokens.get)).toMatch(/^eyJ/)
+        expect(client.requests()).toBe(2)
+      })
+  )
+
+  it.effect(
+    "with a token timeout, refused credentials still fail every caller at once for the cooldown",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim)
+        const tokens = yield* managerFor(
+          sim,
+          { key: client.key, secret: "wrong" },
+          { timeout: "8 seconds", permanentFailureCooldown: "5 seconds" }
+        )
+        expect((yield* Effect.flip(tokens.get))._tag).toBe("InvalidCredentials")
+        yield* TestClock.adjust(4_000) // a cooldown ending within the token timeout is not waited out
+        expect((yield* atOnce(Effect.flip(tokens.get)))._tag).toBe("InvalidCredentials")
+        expect(client.requests()).toBe(1)
       })
   )
 

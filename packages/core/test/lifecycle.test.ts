@@ -3,6 +3,7 @@
  * of `src/internal/lifecycle.ts`.
  */
 import { describe, expect, it } from "vitest"
+import type { AuthError } from "../src/AuthError.ts"
 import {
   AccessDenied,
   ConfigError,
@@ -135,6 +136,104 @@ describe("rule: what a caller gets (decide)", () => {
     ["expired", state({ token }), token.expiresAt + 1, "StartAndJoin"]
   ])("%s", (_name, s, now, expected) => {
     expect(L.decide(s, now)._tag).toBe(expected)
+  })
+})
+
+describe("rule: waiting out a cooldown (decide with a budget)", () => {
+  const cooling = (error: AuthError, until: number) => ({ error, until })
+  const limited = new RateLimited({ message: "m", retryAfterMillis: 20_000 })
+  it.each([
+    [
+      "transient, ends within the budget: wait",
+      state({ failure: cooling(transient, 300) }),
+      100,
+      8_000,
+      "AwaitCooldown",
+      200
+    ],
+    [
+      "transient, ends just inside the budget",
+      state({ failure: cooling(transient, 8_099) }),
+      100,
+      8_000,
+      "AwaitCooldown",
+      7_999
+    ],
+    [
+      "transient, ends exactly at the budget: fail",
+      state({ failure: cooling(transient, 8_100) }),
+      100,
+      8_000,
+      "Fail",
+      undefined
+    ],
+    [
+      "transient, a long Retry-After: fail at once",
+      state({ failure: cooling(limited, 20_100) }),
+      100,
+      8_000,
+      "Fail",
+      undefined
+    ],
+    [
+      "transient, no budget (no token timeout): fail",
+      state({ failure: cooling(transient, 300) }),
+      100,
+      0,
+      "Fail",
+      undefined
+    ],
+    [
+      "permanent, within the budget: still fail at once",
+      state({ failure: cooling(permanent, 300) }),
+      100,
+      8_000,
+      "Fail",
+      undefined
+    ],
+    [
+      "transient, expired token: wait",
+      state({ token, failure: cooling(transient, token.expiresAt + 50) }),
+      token.expiresAt,
+      8_000,
+      "AwaitCooldown",
+      50
+    ],
+    [
+      "a usable token is served, never waits",
+      state({ token, failure: cooling(transient, 95_000) }),
+      token.staleAt,
+      8_000,
+      "Serve",
+      undefined
+    ],
+    [
+      "a running flight is joined",
+      state({ flight, failure: cooling(transient, 300) }),
+      100,
+      8_000,
+      "Join",
+      undefined
+    ],
+    ["cooled down: start", state({ failure: cooling(transient, 300) }), 300, 8_000, "StartAndJoin", undefined]
+  ])("%s", (_name, s, now, budget, expected, millis) => {
+    const decision = L.decide(s, now, budget)
+    expect(decision._tag).toBe(expected)
+    expect(decision._tag === "AwaitCooldown" ? decision.millis : undefined).toBe(millis)
+  })
+})
+
+describe("rule: attempt timeout (a third of the token timeout)", () => {
+  it.each([
+    ["the default 8 s", 8_000, 2_666],
+    ["3 s", 3_000, 1_000],
+    ["1 ms: at least 1 ms", 1, 1],
+    ["10 min", 600_000, 200_000]
+  ])("%s", (_name, timeout, expected) => {
+    const attempt = L.attemptTimeoutMillis(timeout)
+    expect(attempt).toBe(expected)
+    // Two hung attempts and the two longest default backoffs (250 ms, 500 ms) still leave room for a third.
+    if (timeout >= 3_000) expect(2 * attempt + 750).toBeLessThan(timeout)
   })
 })
 

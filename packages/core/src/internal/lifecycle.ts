@@ -9,7 +9,9 @@
  * | lifetime bounds | a lifetime (or `ttlSeconds`) that is not a finite number from 1 s to 31 days is a malformed answer, never a token: shorter ones would cost a request per call, longer ones are never refreshed | `lifetimeProblem` |
  * | hard window | a token is *stale* from `expiresAt - min(expiryMargin, 10 % of lifetime)`: no longer adopted from a store, and refreshed at once; it is still served until `expiresAt` (a hung or failing token endpoint never holds a caller who has a usable token), never after | `timeline`, `decide` |
  * | soft window | refresh ahead from `refreshAtFraction` (≥ 0.5) of the lifetime, minus a random jitter of up to `jitterFraction`, never before half the lifetime, never after stale | `timeline` |
- * | what a caller gets | fresh: the token; soft window or stale (not yet expired): the token, and one background flight unless one runs or a failure cools down; expired or none: join the one flight (start it if none), waiting at most the token timeout, or fail at once while a failure cools down | `decide` |
+ * | what a caller gets | fresh: the token; soft window or stale (not yet expired): the token, and one background flight unless one runs or a failure cools down; expired or none: join the one flight (start it if none), waiting at most the token timeout in all (its *budget*), or, while a failure cools down, see the next row | `decide` |
+ * | waiting out a cooldown | a caller without a usable token, during the cooldown of a retryable (transient) failure that ends within its budget: waits for the cooldown to end, then joins the next flight (still within its budget); a cooldown ending at or after the budget, a permanent one (bad credentials, access denied), or no token timeout (no budget): fail at once with the failure's error. The callers of a failed flight get its error (its retries are spent: `maxAttempts` bounds what a caller's request costs) | `decide` |
+ * | attempt timeout | each token request attempt is given up after a third of the token timeout, so a hung attempt, its backoff and a retry fit inside the wait of the callers that joined it (two hung attempts still leave a third inside it) | `attemptTimeoutMillis` |
  * | explicit refresh | join a running flight; fail at once during the cooldown of a failure that is not retryable (bad credentials, access denied); else start one | `decideRefresh` |
  * | backoff | `base · 2^(attempt-1)`, capped at `max`, "full jitter" in the upper half | `backoffMillis` |
  * | retries | only retryable errors (transient ones, and a malformed token answer other than a redirect), at most `maxAttempts` per flight; `Retry-After` is honoured (never shortened), and one longer than the cap ends the flight | `retryable`, `retryDelay` |
@@ -124,6 +126,8 @@ export type Decision<Token, Flight> =
   | { readonly _tag: "ServeAndRefresh"; readonly token: Token }
   | { readonly _tag: "Join"; readonly flight: Flight }
   | { readonly _tag: "StartAndJoin" }
+  /** Sleep `millis` (the rest of a transient cooldown), then decide again. */
+  | { readonly _tag: "AwaitCooldown"; readonly millis: number }
   | { readonly _tag: "Fail"; readonly error: AuthError }
 
 const coolingDown = (state: State<Timeline, unknown>, now: number) =>
@@ -134,12 +138,17 @@ const coolingDown = (state: State<Timeline, unknown>, now: number) =>
  * moment the request for it was *sent*, so it is valid on the server at least that long, and a request that
  * lands just too late is answered 498 and replayed once. Making callers wait instead would let a hung token
  * request hold every caller for the whole token timeout.
+ *
+ * Rule "waiting out a cooldown": `budget` is how much longer (ms) this caller may wait for a token (the rest of
+ * its token timeout; 0 without one). A transient cooldown that ends within it is waited out: failing callers
+ * for the whole cooldown would turn one failed flight into thousands of failed calls.
  */
 export const decide = <Token extends Timeline, Flight>(
   state: State<Token, Flight>,
-  now: number
+  now: number,
+  budget = 0
 ): Decision<Token, Flight> => {
-  const { token, flight } = state
+  const { token, flight, failure } = state
   if (token !== undefined && now < token.refreshAt) return { _tag: "Serve", token }
   if (token !== undefined && now < token.expiresAt) {
     return flight !== undefined || coolingDown(state, now)
@@ -147,15 +156,28 @@ export const decide = <Token extends Timeline, Flight>(
       : { _tag: "ServeAndRefresh", token }
   }
   if (flight !== undefined) return { _tag: "Join", flight }
-  if (coolingDown(state, now)) return { _tag: "Fail", error: state.failure!.error }
+  if (failure !== undefined && now < failure.until) {
+    // Strictly within the budget: the caller must have time left to join the next flight.
+    return retryable(failure.error) && failure.until - now < budget
+      ? { _tag: "AwaitCooldown", millis: failure.until - now }
+      : { _tag: "Fail", error: failure.error }
+  }
   return { _tag: "StartAndJoin" }
 }
+
+/**
+ * Rule "attempt timeout": how long one token request attempt may take, given the token timeout (the longest a
+ * caller waits). A third: with the default 8 s, an attempt is given up after 2.67 s, so a caller that joined a
+ * hung attempt still sees its retry (after a backoff of at most 250 ms, then 500 ms), even a second hung one.
+ */
+export const attemptTimeoutMillis = (timeoutMillis: number): number =>
+  Math.max(1, Math.floor(timeoutMillis / 3))
 
 /** Rule "explicit refresh": a caller asks for a new token now. */
 export const decideRefresh = <Flight>(
   state: State<Timeline, Flight>,
   now: number
-): Exclude<Decision<never, Flight>, { readonly _tag: "Serve" | "ServeAndRefresh" }> => {
+): Exclude<Decision<never, Flight>, { readonly _tag: "Serve" | "ServeAndRefresh" | "AwaitCooldown" }> => {
   if (state.flight !== undefined) return { _tag: "Join", flight: state.flight }
   const failure = state.failure
   if (failure !== undefined && now < failure.until && !retryable(failure.error)) {
@@ -200,7 +222,10 @@ export const retryDelay = (
   return asked > policy.maxMillis ? undefined : Math.max(asked, computed)
 }
 
-/** Rule "cooldown": how long the failure of a flight is remembered (callers fail at once meanwhile). */
+/**
+ * Rule "cooldown": how long the failure of a flight is remembered (no new flight meanwhile; callers without a
+ * usable token wait it out within their budget if it is retryable, else fail at once).
+ */
 export const cooldownMillis = (
   error: AuthError,
   consecutiveFailures: number,
