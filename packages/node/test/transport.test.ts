@@ -65,13 +65,11 @@ describe("the Node facade's transport", () => {
     expect(seen[0]).toMatchObject({
       method: "POST",
       body: "hello",
-      headers: {
-        "x-a": "1",
-        "content-type": "text/plain;charset=UTF-8",
-        accept: "*/*",
-        "accept-encoding": "gzip, deflate, br"
-      }
+      headers: { "x-a": "1", "content-type": "text/plain;charset=UTF-8", accept: "*/*" }
     })
+    // Only encodings it decodes (below). Where it can't share the global dispatcher (Node 24), the call goes to
+    // Node's own fetch, which may leave out br.
+    expect(seen[0]?.headers["accept-encoding"]).toMatch(/^gzip, deflate(, br)?$/)
     expect(seen[1]).toMatchObject({ method: "PUT", body: "bytes", headers: { accept: "application/json" } })
     expect(seen[1]?.headers["content-type"]).toBeUndefined()
   })
