@@ -337,27 +337,20 @@ export const make = (
     return checked.success
   }
 
-  /** Headers for one request: synchronously when a fresh token is cached, else after the shared flight. */
-  const authorize = async (
+  const remembered = (a: Authorizer.Authorized) => {
+    remember(a.token)
+    return a
+  }
+  /** Headers for one request: at once (no promise) when a fresh token is cached, else after the shared flight. */
+  const authorize = (
     auth: Authorizer.Authorizer,
     attribution: Authorizer.AttributionChoice,
     signal?: AbortSignal | null
-  ): Promise<Authorizer.Authorized> => {
-    const authorized =
-      auth.unsafeAuthorize(attribution, now()) ?? (await abortable(run(auth.authorize(attribution)), signal))
-    remember(authorized.token)
-    return authorized
-  }
-  /** `authorize` with no promise when a fresh token is cached. */
-  const authorizeNow = (
-    auth: Authorizer.Authorizer,
-    attribution: Authorizer.AttributionChoice,
-    signal: AbortSignal | null | undefined
   ): Authorizer.Authorized | Promise<Authorizer.Authorized> => {
-    const authorized = auth.unsafeAuthorize(attribution, now())
-    if (authorized === undefined) return authorize(auth, attribution, signal)
-    remember(authorized.token)
-    return authorized
+    const cached = auth.unsafeAuthorize(attribution, now())
+    return cached !== undefined
+      ? remembered(cached)
+      : abortable(run(auth.authorize(attribution)), signal).then(remembered)
   }
 
   /**
@@ -509,8 +502,8 @@ export const make = (
     }
     // Warm path: a started client with a fresh token cached goes straight to the send, with no await before it.
     const auth = !closed && authorizer !== undefined ? authorizer : await abortable(ready(), signal)
-    const authorized = authorizeNow(auth, choice, signal)
-    let attempt = await send(authorized instanceof Promise ? await authorized : authorized)
+    const first = authorize(auth, choice, signal)
+    let attempt = await send(first instanceof Promise ? await first : first)
     // Carry out `Lifecycle.afterResponse`. A body that could be read only once is never replayed empty.
     for (let replays = 0; ; replays++) {
       const next = Lifecycle.afterResponse(attempt.verdict, {

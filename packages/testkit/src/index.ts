@@ -80,6 +80,7 @@ export {
   SAMPLE_CLIENT,
   SAMPLE_TILL
 } from "./defaults.ts"
+export { mulberry32 } from "./prng.ts"
 export { type Simulator, startSimulator } from "./simulator.ts"
 export type {
   AccessLevel,

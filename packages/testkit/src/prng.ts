@@ -1,6 +1,16 @@
 /**
  * mulberry32: a tiny seeded PRNG. Fault probabilities draw from it so that the same seed and the same
- * request sequence give the same faults.
+ * request sequence give the same faults. Exported so suites driving the simulator draw from the same generator.
+ *
+ * @example
+ * ```ts
+ * import { mulberry32 } from "@capauth/testkit"
+ *
+ * const random = mulberry32(42)
+ * const coin = random() < 0.5
+ * ```
+ * @since 0.1.0
+ * @category utils
  */
 export const mulberry32 = (seed: number): (() => number) => {
   let a = seed >>> 0

@@ -3,10 +3,10 @@
  * on 127.0.0.1 with short tokens, token-endpoint faults and random API expiries and revocations. Then every
  * write is accounted for: by its caller's outcome and by the simulator's record of accepted writes.
  */
-import { type Simulator, startSimulator, TOKEN_PATH } from "@capauth/testkit"
+import { mulberry32, type Simulator, startSimulator, TOKEN_PATH } from "@capauth/testkit"
 import type { Driver, MakeDriver } from "./drivers.ts"
 import { writeIdOf } from "./drivers.ts"
-import { keyOf, prng, quantile, Tally } from "./outcome.ts"
+import { keyOf, quantile, Tally } from "./outcome.ts"
 import { ExpiryWitness, ServerExpiryRecord } from "./witness.ts"
 
 /** Token-endpoint fault rates (marginal chances per token request). */
@@ -121,7 +121,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
     ...(options.onEvent ? { onEvent: options.onEvent } : {})
   })
   options.observe?.(sim, driver)
-  const random = prng(options.seed * 7919 + 1)
+  const random = mulberry32(options.seed * 7919 + 1)
   const outcomes = new Tally()
   const failedIds = new Set<string>()
   const acceptedIds: Array<string> = []

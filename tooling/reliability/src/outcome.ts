@@ -58,15 +58,3 @@ export const quantile = (values: Array<number>, q: number): number => {
   values.sort((a, b) => a - b)
   return values[Math.min(values.length - 1, Math.floor(q * values.length))]!
 }
-
-/** A small seeded PRNG (mulberry32), so a run is reproducible from its seed. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
