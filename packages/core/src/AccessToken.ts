@@ -136,6 +136,28 @@ export const make = (
 }
 
 /**
+ * The same token with every instant moved by `millis` (its lifetime unchanged): how the `TokenManager` follows
+ * the wall clock stepping back.
+ *
+ * @example
+ * import { AccessToken } from "@capauth/core"
+ * import { Redacted } from "effect"
+ *
+ * const token = AccessToken.make({ value: Redacted.make("opaque"), sentAt: 10_000, ttlSeconds: 300 })
+ * AccessToken.shift(token, -5_000).expiresAt // token.expiresAt - 5_000
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const shift = (token: AccessToken, millis: number): AccessToken => ({
+  ...token,
+  obtainedAt: token.obtainedAt + millis,
+  refreshAt: token.refreshAt + millis,
+  staleAt: token.staleAt + millis,
+  expiresAt: token.expiresAt + millis
+})
+
+/**
  * Where a token stands at `now`.
  *
  * @since 0.1.0

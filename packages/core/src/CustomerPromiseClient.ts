@@ -197,8 +197,7 @@ export const make = (options: CustomerAuthOptions, platform: Platform): Customer
     const oneShot = isOneShot(init.body)
     const base = (oneShot ? { ...init, duplex: "half" } : init) as RequestInit
     for (let replays = 0; ; replays++) {
-      const token =
-        session.manager.unsafeFresh(Date.now()) ?? (await abortable(run(session.manager.get), signal))
+      const token = session.manager.unsafeFresh() ?? (await abortable(run(session.manager.get), signal))
       remember(token.value)
       const headers = new Headers(init.headers)
       for (const [name, value] of Object.entries(session.headersFor(token))) headers.set(name, value)

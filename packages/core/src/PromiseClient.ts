@@ -347,7 +347,7 @@ export const make = (
     attribution: Authorizer.AttributionChoice,
     signal?: AbortSignal | null
   ): Authorizer.Authorized | Promise<Authorizer.Authorized> => {
-    const cached = auth.unsafeAuthorize(attribution, now())
+    const cached = auth.unsafeAuthorize(attribution)
     return cached !== undefined
       ? remembered(cached)
       : abortable(run(auth.authorize(attribution)), signal).then(remembered)

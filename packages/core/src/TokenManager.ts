@@ -151,10 +151,10 @@ export interface Service {
   readonly subscribe: Effect.Effect<PubSub.Subscription<TokenEvent>, never, Scope.Scope>
   readonly stats: Effect.Effect<TokenStats>
   /**
-   * The cached token if it is fresh at `now` (ms), else `undefined`. A synchronous warm path for Promise
-   * facades; anything else must go through `get`.
+   * The cached token if it is fresh now (by the manager's clock), else `undefined`. A synchronous warm path for
+   * Promise facades; anything else must go through `get`.
    */
-  readonly unsafeFresh: (now: number) => AccessToken.AccessToken | undefined
+  readonly unsafeFresh: () => AccessToken.AccessToken | undefined
 }
 
 /**
@@ -257,6 +257,27 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     let knownId = source.id
     const stats = { fetched: 0, refreshed: 0, reused: 0, invalidated: 0, failed: 0, requests: 0 }
 
+    /**
+     * The wall clock (lifetimes are shared through stores in it), with rule "clock steps" carried out: a step
+     * back moves the cached token and the cooldown back with it.
+     */
+    let lastWall = clock.currentTimeMillisUnsafe()
+    let lastMonotonic = clock.monotonicTimeNanosUnsafe()
+    const now = (): number => {
+      const wall = clock.currentTimeMillisUnsafe()
+      const monotonic = clock.monotonicTimeNanosUnsafe()
+      const step = Lifecycle.backwardStepMillis(wall - lastWall, Number(monotonic - lastMonotonic) / 1e6)
+      lastWall = wall
+      lastMonotonic = monotonic
+      if (step !== 0) {
+        const { token, failure } = state
+        setToken(token === undefined ? undefined : AccessToken.shift(token, step), {
+          failure: failure === undefined ? undefined : { ...failure, until: failure.until + step }
+        })
+      }
+      return wall
+    }
+
     /** Replace the cached token (and the pre-built `Effect.succeed` the warm path hands out). */
     const setToken = (
       token: AccessToken.AccessToken | undefined,
@@ -292,16 +313,14 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
             const delay = Lifecycle.retryDelay(error, attempt, backoff, r)
             if (delay === undefined) return Effect.fail(error)
             // Sleep until an absolute instant: time that passes while the event is handled still counts.
-            const retryAt = clock.currentTimeMillisUnsafe() + delay
+            const retryAt = now() + delay
             return PubSub.publish(events, {
               _tag: "Retrying",
               attempt,
               delayMillis: delay,
               error: error._tag
             }).pipe(
-              Effect.andThen(
-                Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - clock.currentTimeMillisUnsafe())))
-              ),
+              Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, retryAt - now())))),
               Effect.andThen(fetchWithRetry(attempt + 1))
             )
           })
@@ -405,7 +424,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         const down = { observation: { _tag: "StoreDown" } as Lifecycle.FleetObservation }
         const read = yield* guarded(store!.get(key), "read")
         if (read === undefined) return down
-        if (Option.isSome(read) && adoptable(read.value, clock.currentTimeMillisUnsafe())) {
+        if (Option.isSome(read) && adoptable(read.value, now())) {
           return { observation: { _tag: "Stored" } as const, token: read.value }
         }
         const attempt = yield* guarded(lease.acquire(key), "lease")
@@ -415,11 +434,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
         }
         // The holder before us may have stored its token and released between our read and our acquire.
         const again = yield* guarded(store!.get(key), "read")
-        if (
-          again !== undefined &&
-          Option.isSome(again) &&
-          adoptable(again.value, clock.currentTimeMillisUnsafe())
-        ) {
+        if (again !== undefined && Option.isSome(again) && adoptable(again.value, now())) {
           yield* guarded(lease.release(key, attempt.fence), "lease release")
           return { observation: { _tag: "Stored" } as const, token: again.value }
         }
@@ -476,7 +491,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     /** Adopt a stored token or fetch one (across processes when the store has a lease). */
     const obtain = Effect.suspend(() => {
       if (store?.lease !== undefined) return fleetObtain(store.lease)
-      return Effect.flatMap(fromStore(clock.currentTimeMillisUnsafe()), (stored) =>
+      return Effect.flatMap(fromStore(now()), (stored) =>
         Option.isSome(stored) ? Effect.succeed({ token: stored.value, adopted: true }) : fetchNew
       )
     })
@@ -485,7 +500,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const flight = (deferred: Flight): Effect.Effect<void> =>
       Effect.gen(function* () {
         // Ahead: the previous token is still served meanwhile (until it expires).
-        const ahead = state.token !== undefined && clock.currentTimeMillisUnsafe() < state.token.expiresAt
+        const ahead = state.token !== undefined && now() < state.token.expiresAt
         const { token, adopted } = yield* obtain
         onSuccess(token)
         if (source.id !== knownId) {
@@ -524,7 +539,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
             state = {
               ...state,
               flight: undefined,
-              failure: { error, until: clock.currentTimeMillisUnsafe() + cooldown }
+              failure: { error, until: now() + cooldown }
             }
             stats.failed++
             return Effect.andThen(
@@ -566,7 +581,7 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const wait = (flight: Flight, deadline: number): Effect.Effect<AccessToken.AccessToken, AuthError> =>
       timeout === undefined
         ? Deferred.await(flight)
-        : timed(Deferred.await(flight), deadline - clock.currentTimeMillisUnsafe(), timedOut)
+        : timed(Deferred.await(flight), deadline - now(), timedOut)
 
     /**
      * Rules "what a caller gets" and "waiting out a cooldown", carried out; `deadline` (ms) ends the caller's wait
@@ -574,9 +589,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
      */
     const acquire = (deadline: number | undefined): Effect.Effect<AccessToken.AccessToken, AuthError> =>
       Effect.suspend(() => {
-        const now = clock.currentTimeMillisUnsafe()
-        const until = deadline ?? now + (timeout ?? 0)
-        const decision = Lifecycle.decide(state, now, until - now)
+        const at = now()
+        const until = deadline ?? at + (timeout ?? 0)
+        const decision = Lifecycle.decide(state, at, until - at)
         switch (decision._tag) {
           case "Serve":
             stats.reused++
@@ -598,9 +613,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const get: Effect.Effect<AccessToken.AccessToken, AuthError> = acquire(undefined)
 
     const refresh = Effect.suspend(() => {
-      const now = clock.currentTimeMillisUnsafe()
-      const deadline = now + (timeout ?? 0)
-      const decision = Lifecycle.decideRefresh(state, now)
+      const at = now()
+      const deadline = at + (timeout ?? 0)
+      const decision = Lifecycle.decideRefresh(state, at)
       switch (decision._tag) {
         case "Join":
           return wait(decision.flight, deadline)
@@ -634,9 +649,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
       events: Stream.fromPubSub(events),
       subscribe: PubSub.subscribe(events),
       stats: Effect.sync(() => ({ ...stats })),
-      unsafeFresh: (now) => {
+      unsafeFresh: () => {
         const token = state.token
-        if (token === undefined || now >= token.refreshAt) return undefined
+        if (token === undefined || now() >= token.refreshAt) return undefined
         stats.reused++
         return token
       }

@@ -1,6 +1,6 @@
 import { type Simulator, startSimulator } from "@capauth/testkit"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Metric, PubSub, Redacted, Scope } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Metric, PubSub, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { TokenManager, type TokenSource } from "../src/index.ts"
@@ -184,6 +184,40 @@ describe("TokenManager: refresh windows", () => {
 })
 
 describe("TokenManager: compare-and-invalidate", () => {
+  it.effect(
+    "the wall clock stepped back moves the token with it: it expires when it would have, not later",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim, { ttlSeconds: 600 })
+        const tokens = yield* managerFor(sim, client)
+        const first = yield* tokens.get
+        const lifeLeft = first.expiresAt - (yield* Clock.currentTimeMillis)
+        yield* TestClock.adjust(60_000) // time passes on both clocks
+        yield* TestClock.setTime((yield* Clock.currentTimeMillis) - 3_600_000) // the wall clock steps back 1 h
+        expect(value(yield* tokens.get)).toBe(value(first))
+        expect(client.requests()).toBe(1)
+        // At the token's real expiry (an hour earlier than the stepped wall clock would say): a new token.
+        yield* TestClock.adjust(lifeLeft - 60_000)
+        const second = yield* tokens.get
+        expect(value(second)).not.toBe(value(first))
+        expect(client.requests()).toBe(2)
+      })
+  )
+
+  it.effect(
+    "a forward step of the wall clock is followed (a suspend looks the same): one new token, no error",
+    () =>
+      Effect.gen(function* () {
+        const client = freshClient(sim, { ttlSeconds: 600 })
+        const tokens = yield* managerFor(sim, client)
+        const first = yield* tokens.get
+        yield* TestClock.setTime(first.expiresAt + 3_600_000)
+        const second = yield* tokens.get
+        expect(value(second)).not.toBe(value(first))
+        expect(client.requests()).toBe(2)
+      })
+  )
+
   it.effect("a straggler rejection for an old token does not drop the fresh one", () =>
     Effect.gen(function* () {
       const client = freshClient(sim)

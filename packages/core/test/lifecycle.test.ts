@@ -517,6 +517,18 @@ describe("rule: credential list (nextCredential)", () => {
   })
 })
 
+describe("rule: clock steps (backwardStepMillis)", () => {
+  it.each([
+    ["no step: both clocks moved alike", 5_000, 5_000, 0],
+    ["drift under a second is not a step", 5_000, 5_900, 0],
+    ["the wall clock stepped back an hour", -3_600_000 + 10, 10, -3_600_000],
+    ["the wall clock stood still for 2 s", 0, 2_000, -2_000],
+    ["a forward step is followed (it may be a suspend)", 3_600_000, 10, 0]
+  ])("%s", (_, wall, monotonic, expected) => {
+    expect(L.backwardStepMillis(wall, monotonic)).toBe(expected)
+  })
+})
+
 describe("rule: compare-and-invalidate", () => {
   const same = (a: string, b: string) => a === b
   it.each([

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite at full counts (issue #17): the Deno part first, then Node; writes RELIABILITY.md.
+# The reliability suite at full counts (issue #17): the Deno part first, then Node; writes docs/RELIABILITY.md.
 #   bash scripts/full.sh [--scale=ci] [--parts=chaos,fuzz,...] [--reuse=<results.json>]   (flags go to full.ts)
 # Takes about 45 minutes on 2 cores (100k chaos writes per client, 1M leak requests per client). The figures
 # also go to $RELIABILITY_JSON (default: a file in $TMPDIR, printed at the end), which --reuse can read back.
@@ -18,5 +18,5 @@ if [ "${RELIABILITY_SKIP_DENO:-}" != 1 ]; then
   export DENO_RESULTS="$DENO_JSON"
 fi
 node --conditions=@capauth/source --import tsx scripts/full.ts \
-  --report=RELIABILITY.md --baseline=baseline.json --json="$RESULTS" "$@"
-echo "figures: $RESULTS; report: $(pwd)/RELIABILITY.md"
+  --report=docs/RELIABILITY.md --baseline=baseline.json --json="$RESULTS" "$@"
+echo "figures: $RESULTS; report: $(pwd)/docs/RELIABILITY.md"

@@ -2,8 +2,8 @@
  * The suite at full counts (or any scale), written to RELIABILITY.md. Run by scripts/full.sh, which runs the
  * Deno part first and passes its figures in DENO_RESULTS.
  *
- *   tsx scripts/full.ts [--scale=full|ci] [--parts=chaos,fuzz,bad,redaction,leaks,skew] [--json=out.json]
- *                       [--report=RELIABILITY.md] [--baseline=baseline.json] [--chaos-writes=N]
+ *   tsx scripts/full.ts [--scale=full|ci] [--parts=chaos,stress,fuzz,bad,redaction,leaks,skew] [--json=out.json]
+ *                       [--report=docs/RELIABILITY.md] [--baseline=baseline.json] [--chaos-writes=N]
  *                       [--fuzz-runs=N] [--leak-requests=N] [--leak-rotations=N] [--commit=label]
  *                       [--faults=no-malformed] [--reuse=results.json]
  *
@@ -15,7 +15,7 @@ import { inspect } from "node:util"
 import { createCapillaryClient, NodeCapillary } from "@capauth/node"
 import { runBadCredentials } from "../src/badCredentials.ts"
 import { type ChaosResult, chaosGoals, type Goal, issueFaults, runChaos } from "../src/chaos.ts"
-import { chaosScenario, ciCounts, fullCounts } from "../src/counts.ts"
+import { apiStressScenario, chaosScenario, ciCounts, fullCounts } from "../src/counts.ts"
 import { fuzzApi, fuzzGoals, fuzzTokenEndpoint } from "../src/fuzz.ts"
 import { leakGoals, runLeakCheck } from "../src/leaks.ts"
 import { nodeEffect, nodePromise, serveNode } from "../src/node.ts"
@@ -31,7 +31,7 @@ const counts = {
   leakRequests: num("leak-requests", scaled.leakRequests),
   leakRotations: num("leak-rotations", scaled.leakRotations)
 }
-const parts = new Set((arg("parts") ?? "chaos,fuzz,bad,redaction,leaks,skew").split(","))
+const parts = new Set((arg("parts") ?? "chaos,stress,fuzz,bad,redaction,leaks,skew").split(","))
 const SEEDS = { chaosPromise: 101, chaosEffect: 102, fuzzToken: 201, fuzzApi: 202, redaction: 301 }
 const log = (s: string) =>
   process.stderr.write(`[reliability ${new Date().toISOString().slice(11, 19)}] ${s}\n`)
@@ -58,6 +58,20 @@ if (parts.has("chaos")) {
     log(JSON.stringify(chaos.at(-1)))
   }
   results.chaos = chaos
+}
+if (parts.has("stress")) {
+  // API-side expiries 3.3 times as often, a fifth of the writes: what a second expiry on a replay costs.
+  const writes = Math.max(1000, Math.round(counts.chaosWrites / 5))
+  const stress: Array<ChaosResult> = []
+  for (const [driver, seed] of [
+    [nodePromise, SEEDS.chaosPromise],
+    [nodeEffect(), SEEDS.chaosEffect]
+  ] as const) {
+    log(`stress ${writes} writes, seed ${seed}`)
+    stress.push(await runChaos({ ...apiStressScenario(writes), seed, faults: issueFaults, driver }))
+    log(JSON.stringify(stress.at(-1)))
+  }
+  results.stress = stress
 }
 if (parts.has("fuzz")) {
   log(`fuzz ${counts.fuzzRuns} runs`)
@@ -143,7 +157,7 @@ if (process.env.DENO_RESULTS) results.deno = JSON.parse(readFileSync(process.env
 const reuse = arg("reuse")
 if (reuse !== undefined) {
   const earlier = JSON.parse(readFileSync(reuse, "utf8")) as Record<string, unknown>
-  for (const key of ["chaos", "fuzz", "bad", "redaction", "leaks", "skew", "deno"])
+  for (const key of ["chaos", "stress", "fuzz", "bad", "redaction", "leaks", "skew", "deno"])
     if (results[key] === undefined && earlier[key] !== undefined) results[key] = earlier[key]
   results.counts = {
     ...(earlier.counts as object),
@@ -185,7 +199,7 @@ function render(
     p()
   }
   p(
-    "> This report lives at `tooling/reliability/RELIABILITY.md` (issue #17 says `docs/RELIABILITY.md`; the monorepo's top level is fixed, so the suite is `tooling/reliability`). Written by `bash tooling/reliability/scripts/full.sh`."
+    "> Written by `bash tooling/reliability/scripts/full.sh` (the suite is `tooling/reliability`, as the monorepo's top level is fixed; this is its `docs/RELIABILITY.md`). Figures vary with timing; rerun to check."
   )
   p()
   p("# Reliability and security figures")
@@ -230,11 +244,12 @@ function render(
   for (const f of failing) p(`- ${f}`)
   p()
   const chaos = r.chaos as Array<ChaosResult> | undefined
+  const scenario = chaosScenario(0)
   if (chaos) {
     p("## Chaos")
     p()
     p(
-      `${chaos[0]?.writes} writes with unique ids per client, 64 concurrent, 3 s tokens (simulator on 127.0.0.1, real clock), token-endpoint faults 10% 503/4001 + 10% 502, 5% no answer, 2% malformed JSON, 1% 429 + Retry-After: 1; on average one \`expireAllTokens()\` per 150 writes (each with a random expiry signal: HTTP 498, or HTTP 200 with code 498 as a number or a string) and one revocation of the newest token per 500. A write is *accepted* when the simulator recorded it and its caller saw success. *Late sends* (the goal) are API requests that left with a token whose HTTP 498 the client had held for a macrotask turn, seen on undici's diagnostics channels (in brackets: whose 498 had reached the client at all). The simulator's column counts, for every signal, requests that arrived with a token it had already answered expired, however they raced (a figure, not the goal: a request may have left before the answer arrived).`
+      `${chaos[0]?.writes} writes with unique ids per client, 64 concurrent, 3 s tokens (simulator on 127.0.0.1, real clock), token-endpoint faults 10% 503/4001 + 10% 502, 5% no answer, 2% malformed JSON, 1% 429 + Retry-After: 1; on average one \`expireAllTokens()\` per ${scenario.expireEvery} writes (each with a random expiry signal: HTTP 498, or HTTP 200 with code 498 as a number or a string; about one every ${((scenario.expireEvery / Math.max(1, chaos[0]?.writes ?? 1)) * ((chaos[0]?.durationMillis ?? 0) / 1000)).toFixed(1)} s, so two or three per token lifetime) and one revocation of the newest token per ${scenario.revokeEvery}. A write is *accepted* when the simulator recorded it and its caller saw success. *Late sends* (the goal) are API requests that left with a token whose HTTP 498 the client had held for a macrotask turn, seen on undici's diagnostics channels (in brackets: whose 498 had reached the client at all). The simulator's column counts, for every signal, requests that arrived with a token it had already answered expired, however they raced (a figure, not the goal: a request may have left before the answer arrived).`
     )
     p()
     const bc = (before?.chaos as Array<ChaosResult> | undefined) ?? []
@@ -247,11 +262,35 @@ function render(
     p(
       "| issue #17 (operator's run) | facade | 20000 | 0 to 8% | - | - | - | 582 (2.8%), 23-109 ms | - | hung calls 10.3 s | 146 | - |"
     )
-    for (const c of bc) p(row(`before (${String(before?.commit ?? "1c06fa3")})`, c))
+    // The "before" rows were measured at the stress rate (one expiry per 150 writes, a revocation per 500).
+    for (const c of bc)
+      p(row(`before (${String(before?.commit ?? "1c06fa3")}), expiries as in the stress run`, c))
     for (const c of (before?.chaosNoMalformed as Array<ChaosResult> | undefined) ?? [])
-      p(row(`before (${String(before?.commit ?? "1c06fa3")}), without the malformed fault`, c))
+      p(
+        row(
+          `before (${String(before?.commit ?? "1c06fa3")}), expiries as in the stress run, without the malformed fault`,
+          c
+        )
+      )
     for (const c of chaos) p(row("after", c))
     p()
+    const stress = r.stress as Array<ChaosResult> | undefined
+    if (stress) {
+      const st = apiStressScenario(0)
+      p(
+        `**API-expiry stress** (a figure, not a goal): the same faults with one forced expiry per ${st.expireEvery} writes and one revocation per ${st.revokeEvery}, ${stress[0]?.writes} writes per client. A request is replayed once with a new token (the replay contract of issue #2: a second expiry is \`TokenExpired\`, a second rejection \`TokenRejected\`, never a loop), so an expiry landing on replays in flight fails them; those failures come from the API, not the token endpoint.`
+      )
+      p()
+      p(
+        "| client | writes | accepted | duplicated | untyped | late sends / sends | token requests | s | outcomes |"
+      )
+      p("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+      for (const c of stress)
+        p(
+          `| ${c.label} | ${c.writes} | ${(c.acceptedRatio * 100).toFixed(2)}% | ${c.duplicated} | ${c.untyped} | ${c.lateSends} / ${c.apiSends} | ${c.tokenRequests} | ${(c.durationMillis / 1000).toFixed(1)} | ${JSON.stringify(c.outcomes).replaceAll("|", "\\|")} |`
+        )
+      p()
+    }
     for (const c of chaos) {
       p(
         `Goals, ${c.label} (seed ${c.seed}; faults fired ${JSON.stringify(c.faultsFired)}, ${c.forcedExpiries} forced expiries, ${c.revocations} revocations):`
@@ -354,7 +393,7 @@ function render(
     p()
     const j = skew.jumps
     p(
-      `Client clock jumps (the server's does not): +1 h then -2 h. Token requests caused by the forward jump alone: ${j.earlyRefreshes}; 498s after the backward jump: ${j.lateSends}; caller failures: ${j.callerFailures}. The core reads lifetimes from the wall clock (Effect's \`Clock.currentTimeMillis\`), so a forward jump costs one early refresh and a backward one costs one 498 and a replay; no caller sees either.`
+      `Client clock jumps (the server's does not): the wall clock alone steps +1 h, then -2 h (\`TestClock.setTime\`, which leaves the monotonic clock where it was). Token requests caused by the forward step alone: ${j.earlyRefreshes}; 498s after the backward step: ${j.lateSends}; caller failures: ${j.callerFailures}. Lifetimes are kept on the wall clock (stores share them between processes); the \`TokenManager\` compares each reading with the monotonic clock, and when the wall clock steps back (more than 1 s) it moves the cached token back with it (lifecycle rule "clock steps"), so no token is sent past its expiry. A forward step is followed on purpose: it cannot be told from a suspend, during which the token did age; it costs one early token request, while the old token is still served if it has life left, and never a 498.`
     )
     p()
     p("| step | token requests | 498s | outcome |")

@@ -25,7 +25,7 @@ export type AttributionChoice = AuthHeaders.Attribution | null | undefined
 export interface Authorizer {
   readonly authorize: (attribution: AttributionChoice) => Effect.Effect<Authorized, AuthError>
   /** Synchronous warm path: headers if a fresh token is cached (or Basic), else undefined. */
-  readonly unsafeAuthorize: (attribution: AttributionChoice, now: number) => Authorized | undefined
+  readonly unsafeAuthorize: (attribution: AttributionChoice) => Authorized | undefined
   readonly invalidate: (authorized: Authorized) => Effect.Effect<void>
   /** Whether a rejection can be cured by fresh credentials (OAuth yes, Basic no). */
   readonly renewable: boolean
@@ -67,8 +67,8 @@ export const oauth = (config: Settings, tokens: TokenManager): Authorizer => {
   })
   return {
     authorize: (attribution) => Effect.map(tokens.get, (token) => withToken(token, attribution)),
-    unsafeAuthorize: (attribution, now) => {
-      const token = tokens.unsafeFresh(now)
+    unsafeAuthorize: (attribution) => {
+      const token = tokens.unsafeFresh()
       return token === undefined ? undefined : withToken(token, attribution)
     },
     invalidate: (authorized) =>

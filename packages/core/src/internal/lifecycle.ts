@@ -22,6 +22,7 @@
  * | fleet flight | with a lease-capable store: an adoptable stored token -> adopt it; the lease ours -> fetch (and store, then release); the lease held by another -> wait for its result (woken by the store, polling with backoff, never past the lease's expiry) and look again; the store failing -> this process's own single flight | `decideFleet`, `fleetWaitMillis` |
  * | lease renewal | the holder renews its lease every third of the lease's TTL while it fetches, so a live holder keeps it through two lost renewals and a dead one loses it within the TTL | `leaseRenewMillis` |
  * | store outage | one warning when the store starts failing (not one per call), one notice when it answers again | `outageTransition` |
+ * | clock steps | lifetimes are kept on the wall clock (a store shares them with other processes). When it steps *back* (more than 1 s against the monotonic clock, between two readings), the cached token's instants and the cooldown move back with it, so the token expires when it would have. A forward step is followed: it cannot be told from a suspend, during which the token did age, and following it costs at most one early refresh, never a 498 | `backwardStepMillis` |
  * | compare-and-invalidate | a rejection (498, 401) drops the cached token only if it is the very token that was rejected | `shouldInvalidate` |
  * | replays | a response saying "expired" or "rejected" invalidates the token it carried at once (HTTP 498/401 at the status line, before the body is read; a body code as soon as it is found), so no other caller picks it up; the request is replayed with a new token at most `maxReplays` (1) times, and never when its body could be sent only once | `invalidates`, `afterResponse` |
  */
@@ -395,6 +396,18 @@ export const shouldInvalidate = <Current, Rejected>(
   rejected: Rejected,
   same: (current: Current, rejected: Rejected) => boolean
 ): boolean => current !== undefined && same(current, rejected)
+
+/** Wall-clock changes smaller than this between two readings are drift or slewing, not a step. */
+export const clockStepThresholdMillis = 1_000
+
+/**
+ * Rule "clock steps": how far (ms, negative) the wall clock stepped back between two readings, given the time
+ * that passed on each clock; 0 when it did not (a forward step is followed, see the rule).
+ */
+export const backwardStepMillis = (wallElapsed: number, monotonicElapsed: number): number => {
+  const step = wallElapsed - monotonicElapsed
+  return step < -clockStepThresholdMillis ? step : 0
+}
 
 /** How many times a request is replayed with a new token. */
 export const maxReplays = 1
