@@ -3,6 +3,11 @@
  * JSON body sent with HTTP 200) without reading it as text: a bounded prefix of the raw bytes is scanned and
  * the body is handed on byte for byte, still streaming.
  */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 
 /** How much of a body is examined: enough for any envelope Capillary puts first, small for big downloads. */
 export const peekLimitBytes = 64 * 1024
@@ -511,6 +516,11 @@ export const envelopeScanner = (): EnvelopeScanner => {
         let b = bytes[i]!
         while (b !== 0x22 && b !== 0x5c && b >= 0x20 && ++i < n) b = bytes[i]!
         if (i === n) break
+      } else if (mode === M_NUMBER && (numState === N_INT || numState === N_FRAC) && !isCodeSlot(slot)) {
+        // Fast path through the digits of a number nobody needs (its digits are kept only for a code).
+        let b = bytes[i]!
+        while (b >= 0x30 && b <= 0x39 && ++i < n) b = bytes[i]!
+        if (i === n) break
       }
       if (step(bytes[i]!)) i++
     }
@@ -610,3 +620,44 @@ export const peekBody = async (
   )
   return { code: scanner.code, body: rest }
 }
+
+/**
+ * `peekBody` for an Effect `Stream` (the Effect middleware's bodies): the envelope code from a bounded prefix,
+ * and the body as a stream of the very same chunks, those read first and then the rest of the source, pulled
+ * on demand. No web stream in between: each layer of conversion cost every chunk a hop. The source is pulled in
+ * a scope of its own, closed when the returned stream ends, fails or is interrupted (or at once, if peeking
+ * fails).
+ */
+export const peekStream = <E>(
+  source: Stream.Stream<Uint8Array, E>,
+  limit = peekLimitBytes
+): Effect.Effect<{ readonly code: number | undefined; readonly stream: Stream.Stream<Uint8Array, E> }, E> =>
+  Effect.flatMap(Scope.make(), (scope) =>
+    Effect.gen(function* () {
+      const pull = yield* Scope.provide(Stream.toPull(source), scope)
+      const scanner = envelopeScanner()
+      const seen: Array<Uint8Array> = []
+      let read = 0
+      let ended = false
+      let decided = false
+      while (!decided && read < limit) {
+        const chunks = yield* Pull.catchDone(pull, () => Effect.succeed(undefined))
+        if (chunks === undefined) {
+          ended = true
+          break
+        }
+        for (const chunk of chunks) {
+          seen.push(chunk)
+          if (decided) continue
+          const room = limit - read
+          read += chunk.byteLength
+          decided = scanner.push(chunk.byteLength > room ? chunk.subarray(0, room) : chunk)
+        }
+      }
+      scanner.end()
+      const rest = ended
+        ? Stream.fromIterable(seen)
+        : Stream.concat(Stream.fromIterable(seen), Stream.fromPull(Effect.succeed(pull)))
+      return { code: scanner.code, stream: Stream.ensuring(rest, Scope.close(scope, Exit.void)) }
+    }).pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
+  )
