@@ -232,10 +232,23 @@ const heldAccessors: PropertyDescriptorMap = {
  * The same `Response` (status, headers, url, `instanceof` all intact) with its body already read as `bytes`:
  * every body accessor serves exactly those bytes. Cheaper than a second `Response` on the warm path.
  */
+/** Per class of response (a fetch may answer with its own subclass): its prototype under `heldAccessors`. */
+const heldPrototypes = new WeakMap<object, object>()
+
+/**
+ * The same response, its body served from `bytes`: its prototype is swapped for one that puts `heldAccessors`
+ * over its own, made once per class. Defining the accessors on each response cost more than a microsecond.
+ */
 const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>, whole: WholeBody): Response => {
+  const own = Object.getPrototypeOf(response) as object
+  let prototype = heldPrototypes.get(own)
+  if (prototype === undefined) {
+    prototype = Object.create(own, heldAccessors) as object
+    heldPrototypes.set(own, prototype)
+  }
   const body: Held = { used: false, stream: undefined, bytes, whole }
   Object.defineProperty(response, held, { value: body })
-  return Object.defineProperties(response, heldAccessors)
+  return Object.setPrototypeOf(response, prototype) as Response
 }
 
 /** A response body that failed mid-way: the caller's own abort as is, anything else a `TransportError`. */
@@ -525,6 +538,7 @@ export const make = (
   }
 
   const settle = ({ verdict: v, response }: { verdict: Verdict; response: Response }, renewed: boolean) => {
+    if (v === "ok") return response
     const requestId = response.headers.get(AuthHeaders.names.requestId) ?? undefined
     const error = verdictError(v, { requestId, status: response.status }, renewed, config.mapForbidden)
     if (error !== undefined) throw error

@@ -159,6 +159,7 @@ if (reuse !== undefined) {
   const earlier = JSON.parse(readFileSync(reuse, "utf8")) as Record<string, unknown>
   for (const key of ["chaos", "stress", "fuzz", "bad", "redaction", "leaks", "skew", "deno"])
     if (results[key] === undefined && earlier[key] !== undefined) results[key] = earlier[key]
+  if (parts.has("none")) results.at = earlier.at // nothing measured now: the report keeps the run's date
   results.counts = {
     ...(earlier.counts as object),
     ...(parts.has("chaos") ? { chaosWrites: counts.chaosWrites } : {})
@@ -204,7 +205,9 @@ function render(
   p()
   p("# Reliability and security figures")
   p()
-  p(`- date: ${new Date().toISOString()}`)
+  p(
+    `- date: ${String(r.at ?? new Date().toISOString())} (the run started; written ${new Date().toISOString()})`
+  )
   p(
     `- machine: ${cpu.length} cores, ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${process.platform} ${process.arch}`
   )
@@ -245,11 +248,14 @@ function render(
   p()
   const chaos = r.chaos as Array<ChaosResult> | undefined
   const scenario = chaosScenario(0)
+  // Seconds between forced expiries at the pace the run went.
+  const expiryEvery =
+    (scenario.expireEvery / Math.max(1, chaos?.[0]?.writes ?? 1)) * ((chaos?.[0]?.durationMillis ?? 0) / 1000)
   if (chaos) {
     p("## Chaos")
     p()
     p(
-      `${chaos[0]?.writes} writes with unique ids per client, 64 concurrent, 3 s tokens (simulator on 127.0.0.1, real clock), token-endpoint faults 10% 503/4001 + 10% 502, 5% no answer, 2% malformed JSON, 1% 429 + Retry-After: 1; on average one \`expireAllTokens()\` per ${scenario.expireEvery} writes (each with a random expiry signal: HTTP 498, or HTTP 200 with code 498 as a number or a string; about one every ${((scenario.expireEvery / Math.max(1, chaos[0]?.writes ?? 1)) * ((chaos[0]?.durationMillis ?? 0) / 1000)).toFixed(1)} s, so two or three per token lifetime) and one revocation of the newest token per ${scenario.revokeEvery}. A write is *accepted* when the simulator recorded it and its caller saw success. *Late sends* (the goal) are API requests that left with a token whose HTTP 498 the client had held for a macrotask turn, seen on undici's diagnostics channels (in brackets: whose 498 had reached the client at all). The simulator's column counts, for every signal, requests that arrived with a token it had already answered expired, however they raced (a figure, not the goal: a request may have left before the answer arrived).`
+      `${chaos[0]?.writes} writes with unique ids per client, 64 concurrent, 3 s tokens (simulator on 127.0.0.1, real clock), token-endpoint faults 10% 503/4001 + 10% 502, 5% no answer, 2% malformed JSON, 1% 429 + Retry-After: 1; on average one \`expireAllTokens()\` per ${scenario.expireEvery} writes (each with a random expiry signal: HTTP 498, or HTTP 200 with code 498 as a number or a string; about one every ${expiryEvery.toFixed(1)} s, so ${(scenario.ttlSeconds / expiryEvery).toFixed(0)} per token lifetime) and one revocation of the newest token per ${scenario.revokeEvery}. A write is *accepted* when the simulator recorded it and its caller saw success. *Late sends* (the goal) are API requests that left with a token whose HTTP 498 the client had held for a macrotask turn, seen on undici's diagnostics channels (in brackets: whose 498 had reached the client at all). The simulator's column counts, for every signal, requests that arrived with a token it had already answered expired, however they raced (a figure, not the goal: a request may have left before the answer arrived).`
     )
     p()
     const bc = (before?.chaos as Array<ChaosResult> | undefined) ?? []

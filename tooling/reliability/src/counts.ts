@@ -16,8 +16,8 @@ export const fullCounts: Counts = {
 
 /**
  * The chaos scenario of the issue, at `writes`: 64 concurrent, 3 s tokens, forced API expiries and revocations.
- * One forced expiry per 500 writes is about one every 1.2 s at this load, two or three per token lifetime: far
- * more than a real cluster, where a token expires early only when it is revoked or the cluster is reset.
+ * One forced expiry per 500 writes is about one every 0.6 s at the pace of a run here, five per token lifetime:
+ * far more than a real cluster, where a token expires early only when it is revoked or the cluster is reset.
  */
 export const chaosScenario = (writes: number) => ({
   writes,
