@@ -45,6 +45,7 @@ import { CapillaryConfig } from "./CapillaryConfig.ts"
 import * as Authorizer from "./internal/authorizer.ts"
 import {
   isAuthStatus,
+  isJsonDocument,
   readWhole,
   type Verdict,
   verdictError,
@@ -97,8 +98,6 @@ export const attribute =
  */
 export const redactedHeaders: ReadonlyArray<string> = [AuthHeaders.names.oauthToken, "cap-api-access-token"]
 
-const isJson = (headers: Headers.Headers) => (headers["content-type"] ?? "").toLowerCase().includes("json")
-
 /**
  * Read the verdict of a response. Auth statuses decide alone; otherwise a JSON body's first bytes (at most
  * `peekLimitBytes`, 64 KiB) are scanned for the envelope code, and the caller gets a response streaming exactly
@@ -116,7 +115,7 @@ export const inspect = (
   const status = response.status
   if (isAuthStatus(status)) return Effect.succeed({ verdict: verdictOf(status, undefined), response })
   const headers = response.headers // once: a client may rebuild them on every access
-  if (!isJson(headers)) return Effect.succeed({ verdict: "ok" as const, response })
+  if (!isJsonDocument(headers["content-type"])) return Effect.succeed({ verdict: "ok" as const, response })
   const decodeError = (cause: unknown) =>
     new HttpClientError.HttpClientError({
       reason: new HttpClientError.DecodeError({ request: response.request, response, cause })

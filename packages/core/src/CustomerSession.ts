@@ -48,6 +48,7 @@ import { type AuthError, ConfigError, ServiceUnavailable, TokenExpired } from ".
 import * as CustomerAuthConfig from "./CustomerAuthConfig.ts"
 import * as CustomerAuthRequest from "./CustomerAuthRequest.ts"
 import * as CustomerAuthResponse from "./CustomerAuthResponse.ts"
+import { isJsonDocument } from "./internal/classify.ts"
 import * as Customer from "./internal/customer.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { withoutRedirects } from "./internal/transport.ts"
@@ -348,7 +349,7 @@ const judge = (
   HttpClientError.HttpClientError
 > => {
   const { status } = response
-  const json = (response.headers["content-type"] ?? "").toLowerCase().includes("json")
+  const json = isJsonDocument(response.headers["content-type"])
   if (!json || status < 200 || status === 204 || status === 205 || status === 304) {
     return Effect.succeed({ code: undefined, response })
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { bodyCode } from "../src/internal/classify.ts"
+import { bodyCode, isJsonDocument } from "../src/internal/classify.ts"
 import { envelopeScanner, peekBody, peekLimitBytes } from "../src/internal/peek.ts"
 
 // ---------------------------------------------------------------------------------------------------------
@@ -335,6 +335,28 @@ const table: ReadonlyArray<Case> = [
   c("cut inside a string code", '{"response":{"status":{"code":"49', undefined),
   c("cut inside a number code", '{"errorCode":49', undefined)
 ]
+
+describe("isJsonDocument: which bodies are looked into", () => {
+  it.each([
+    ["application/json", true],
+    ["application/json; charset=utf-8", true],
+    ["Application/JSON;charset=UTF-8", true],
+    [" application/json ", true],
+    ["text/json", true],
+    ["application/problem+json", true],
+    ["application/vnd.capillary.v2+json; q=1", true],
+    ["application/x-ndjson", false],
+    ["application/jsonl", false],
+    ["application/json-seq", false],
+    ["text/plain", false],
+    ["text/html; charset=utf-8", false],
+    ["", false],
+    [null, false],
+    [undefined, false]
+  ])("%s: %s", (contentType, expected) => {
+    expect(isJsonDocument(contentType)).toBe(expected)
+  })
+})
 
 describe("envelopeScanner", () => {
   it.each(table)("$name", ({ body, expected }) => {

@@ -22,7 +22,7 @@ const plans = (smoke: boolean): Record<Shape, Plan> =>
       }
     : {
         small: { requests: 5000, concurrency: 32 },
-        big: { requests: 100, concurrency: 8 },
+        big: { requests: 200, concurrency: 8 },
         ndjson: { requests: 800, concurrency: 16 }
       }
 
@@ -71,7 +71,7 @@ const runWarmShape = async (
 }
 
 export const warm = async (base: string, settings: Settings): Promise<Section> => {
-  const rounds = settings.smoke ? 1 : 4
+  const rounds = settings.smoke ? 1 : 6
   const plan = plans(settings.smoke)
   const parts: Array<string> = []
   const headlines: Section["headlines"][number][] = []

@@ -174,6 +174,19 @@ export const tokenFailure = (facts: ResponseFacts, now: number): Err.AuthError |
 /** How an API response speaks of the credentials it was sent with (the type lives with the rules). */
 export type { Verdict }
 
+/**
+ * Whether a body is a JSON document by its `Content-Type` (`application/json`, `text/json`, any `+json`, with
+ * or without parameters): the only bodies an envelope code is looked for in. Streams of JSON records
+ * (`application/x-ndjson`, `jsonl`, `json-seq`) are not documents: no envelope comes that way, and they are
+ * handed on without a look (no layer between the caller and the bytes).
+ */
+export const isJsonDocument = (contentType: string | null | undefined): boolean => {
+  if (contentType === null || contentType === undefined) return false
+  const semicolon = contentType.indexOf(";")
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+  return type === "application/json" || type === "text/json" || type.endsWith("+json")
+}
+
 /** Statuses that decide the verdict alone, before any body is looked at. */
 export const isAuthStatus = (status: number): boolean => status === 498 || status === 401 || status === 403
 

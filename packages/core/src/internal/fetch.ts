@@ -3,6 +3,7 @@
  * send failures, one-shot bodies, and rebuilding a response over the bytes the server sent.
  */
 import { isAuthError, TransportError } from "../AuthError.ts"
+import { isJsonDocument } from "./classify.ts"
 
 /** The caller's own abort: its `signal.reason` (an `AbortError` unless they chose another), passed through as is. */
 export const callerAbort = (signal: AbortSignal | null | undefined): unknown =>
@@ -68,8 +69,8 @@ export const release = (response: Response): void => {
 /** Statuses whose responses carry no body (a `Response` cannot be built with one). */
 export const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
-export const isJson = (response: Response) =>
-  (response.headers.get("content-type") ?? "").toLowerCase().includes("json")
+/** Whether a response's body is a JSON document (`classify.isJsonDocument`), the only kind looked into. */
+export const isJson = (response: Response) => isJsonDocument(response.headers.get("content-type"))
 
 /** The same response (status, headers, url) over `body`: the bytes the server sent, read or still streaming. */
 export const withBody = (response: Response, body: BodyInit): Response => {
