@@ -14,7 +14,7 @@ interface Series {
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(3)} MB`
 
 export const memory = async (base: string, settings: Settings): Promise<Section> => {
-  const requests = settings.smoke ? 1000 : 200_000
+  const requests = settings.smoke ? 1000 : 400_000
   const rotations = settings.smoke ? 10 : 10_000
   const child = await spawnChild(
     "memory-child.ts",
