@@ -53,6 +53,7 @@ import {
   type WholeBody
 } from "./internal/classify.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import { overlay } from "./internal/overlay.ts"
 import { peekLimitBytes, peekStream } from "./internal/peek.ts"
 import {
   credentialHeaders,
@@ -129,7 +130,7 @@ export const inspect = (
       const whole = readWhole(bytes)
       return {
         verdict: verdictOf(status, whole.code),
-        response: withPrototype(response, bufferedPrototypes, bufferedOverrides, {
+        response: servedFrom(response, bufferedOverrides, {
           headers,
           bytes,
           whole,
@@ -140,7 +141,7 @@ export const inspect = (
   }
   return Effect.map(peekStream(response.stream), (peeked) => ({
     verdict: verdictOf(status, peeked.code),
-    response: withPrototype(response, streamedPrototypes, streamedOverrides, {
+    response: servedFrom(response, streamedOverrides, {
       headers,
       stream: peeked.stream,
       decodeError
@@ -287,29 +288,14 @@ const streamedOverrides: PropertyDescriptorMap = {
   }
 }
 
-/** Per class of response: its prototype with the overrides on top, made once for each kind. */
-const bufferedPrototypes = new WeakMap<object, object>()
-const streamedPrototypes = new WeakMap<object, object>()
-
-/**
- * The same response with its body served from what capauth read (`held`): its prototype is swapped for one that
- * puts `overrides` over its own class, which it inherits everything else from. Defining the overrides on each
- * response instead cost about 6 µs a request (V8 turns such an object into a dictionary).
- */
-const withPrototype = (
+/** The same response with its body served from what capauth read or peeked (`held`), through `overlay`. */
+const servedFrom = (
   response: HttpClientResponse.HttpClientResponse,
-  prototypes: WeakMap<object, object>,
   overrides: PropertyDescriptorMap,
   body: Held | Peeked
 ): HttpClientResponse.HttpClientResponse => {
-  const own = Object.getPrototypeOf(response) as object
-  let prototype = prototypes.get(own)
-  if (prototype === undefined) {
-    prototype = Object.create(own, overrides) as object
-    prototypes.set(own, prototype)
-  }
   Object.defineProperty(response, held, { value: body, writable: true })
-  return Object.setPrototypeOf(response, prototype) as HttpClientResponse.HttpClientResponse
+  return overlay(response, overrides)
 }
 
 const hasAttribution = (request: HttpClientRequest.HttpClientRequest) =>

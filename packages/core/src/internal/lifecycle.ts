@@ -398,7 +398,7 @@ export const shouldInvalidate = <Current, Rejected>(
 ): boolean => current !== undefined && same(current, rejected)
 
 /** Wall-clock changes smaller than this between two readings are drift or slewing, not a step. */
-export const clockStepThresholdMillis = 1_000
+const clockStepThresholdMillis = 1_000
 
 /**
  * Rule "clock steps": how far (ms, negative) the wall clock stepped back between two readings, given the time
