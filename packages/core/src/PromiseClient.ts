@@ -60,7 +60,7 @@ import {
 } from "./internal/fetch.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { overlay } from "./internal/overlay.ts"
-import { peekBody, peekLimitBytes } from "./internal/peek.ts"
+import { envelopeScanner, peekBody, peekLimitBytes } from "./internal/peek.ts"
 import { type Known, scrubError } from "./internal/redact.ts"
 import { credentialHeaders, isRedirect, nextHop, redirectRefused } from "./internal/transport.ts"
 import * as TokenManager from "./TokenManager.ts"
@@ -151,6 +151,20 @@ export interface CapillaryPromiseClient {
 export interface Platform extends Transport.Platform {
   /** Reads the `CAPILLARY_*` variables when no options are given. */
   readonly env: (name: CapillaryConfig.EnvVar) => string | undefined
+  /**
+   * Look at the first `limit` bytes of a body the platform's own `fetch` made, before it is read: `push` gets
+   * each chunk until it returns true; the body then streams on from its first byte with no second stream, its
+   * failures passed through `mapError`. `undefined` for a response it did not make (the facade then peeks
+   * through a stream of its own). Node's transport has it.
+   */
+  readonly peekInPlace?:
+    | ((
+        response: Response,
+        limit: number,
+        push: (chunk: Uint8Array) => boolean,
+        mapError: (error: unknown) => unknown
+      ) => Promise<void> | undefined)
+    | undefined
 }
 
 const now = () => Date.now()
@@ -380,10 +394,19 @@ export const make = (
       const whole = readWhole(bytes)
       return { verdict: verdictOf(status, whole.code), response: buffered(response, bytes, whole) }
     }
+    // The platform's own responses are looked at in place: no second stream between the caller and the bytes.
+    const mapError = (error: unknown) => bodyFailure(error, signal, response)
+    const scanner = envelopeScanner()
+    const inPlace = platform.peekInPlace?.(response, json ? peekLimitBytes : 0, scanner.push, mapError)
+    if (inPlace !== undefined) {
+      await inPlace
+      scanner.end()
+      return { verdict: json ? verdictOf(status, scanner.code) : "ok", response }
+    }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, {
       limit: json ? peekLimitBytes : 0,
-      mapError: (error) => bodyFailure(error, signal, response)
+      mapError
     })
     return {
       verdict: json ? verdictOf(status, peeked.code) : "ok",

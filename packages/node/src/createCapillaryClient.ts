@@ -53,5 +53,6 @@ export const createCapillaryClient = (
     env: NodeCapillary.env,
     proxy: NodeCapillary.platform.proxy,
     // API calls over undici's request (Bun's undici cannot send: its own fetch there, as for token requests).
-    fetch: typeof process.versions.bun === "string" ? undefined : Transport.fetch
+    fetch: typeof process.versions.bun === "string" ? undefined : Transport.fetch,
+    peekInPlace: Transport.peekInPlace
   })

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import * as zlib from "node:zlib"
 import { afterEach, describe, expect, it } from "vitest"
-import { fetch as transport } from "../src/internal/transport.ts"
+import { peekInPlace, fetch as transport } from "../src/internal/transport.ts"
 
 const servers: Array<Server> = []
 afterEach(async () => {
@@ -146,5 +146,77 @@ describe("the Node facade's transport", () => {
       await (await transport(base, manual({ method: "POST", body: new URLSearchParams({ a: "1" }) }))).text()
     ).toBe("server")
     expect(await (await transport(base, { redirect: "follow" })).text()).toBe("server")
+  })
+})
+
+/**
+ * `peekInPlace`: the facade's look at the first bytes of a body this transport made, before it is read, with no
+ * second stream. Where the transport hands calls to Node's own fetch (it cannot share the global dispatcher, as
+ * on Node 24), there is nothing to peek in place and the facade peeks through a stream of its own.
+ */
+describe("the Node facade's transport: peekInPlace", () => {
+  const big = JSON.stringify({
+    data: Array.from({ length: 4000 }, (_, i) => ({ id: i, name: `n${i}` })),
+    errors: null
+  })
+  const chunked =
+    (text: string, parts: number) => (_req: IncomingMessage, _body: string, res: ServerResponse) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      const size = Math.ceil(text.length / parts)
+      for (let at = 0; at < text.length; at += size) res.write(text.slice(at, at + size))
+      res.end()
+    }
+  const mapped = (error: unknown) => ({ mapped: true, error })
+
+  it("looks at no more than the limit, then the body streams on from its first byte", async () => {
+    const base = await serve(chunked(big, 8))
+    const response = await transport(base, manual())
+    const seen: Array<Uint8Array> = []
+    const peeked = peekInPlace(response, 65_536, (chunk) => (seen.push(chunk), false), mapped)
+    if (peeked === undefined) return expect(await response.text()).toBe(big) // handed to Node's fetch
+    await peeked
+    const looked = Buffer.concat(seen)
+    expect(looked.length).toBeLessThanOrEqual(65_536)
+    expect(looked.length).toBeGreaterThan(0)
+    expect(looked.toString()).toBe(big.slice(0, looked.length))
+    expect(await response.text()).toBe(big)
+    expect(peekInPlace(response, 65_536, () => false, mapped)).toBeUndefined() // once
+  })
+
+  it("stops when push decides; a body that ended meanwhile is handed on whole", async () => {
+    const text = '{"errors":[{"code":498,"message":"expired"}]}'
+    const base = await serve(chunked(text, 3))
+    const response = await transport(base, manual())
+    let pushes = 0
+    const peeked = peekInPlace(response, 65_536, () => (pushes++, true), mapped)
+    if (peeked === undefined) return expect(await response.text()).toBe(text)
+    await peeked
+    expect(pushes).toBe(1)
+    expect(await response.text()).toBe(text)
+  })
+
+  it("a body failing after the peek fails its reader with mapError's value", async () => {
+    const base = await serve((_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write(big.slice(0, 100_000))
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+    const response = await transport(base, manual())
+    const peeked = peekInPlace(response, 65_536, () => false, mapped)
+    if (peeked === undefined) return expect(response.text()).rejects.toBeDefined()
+    await peeked
+    await expect(response.text()).rejects.toMatchObject({ mapped: true })
+  })
+
+  it("a body failing during the peek rejects the peek with mapError's value", async () => {
+    const base = await serve((_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write("{")
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+    const response = await transport(base, manual())
+    const peeked = peekInPlace(response, 65_536, () => false, mapped)
+    if (peeked === undefined) return expect(response.text()).rejects.toBeDefined()
+    await expect(peeked).rejects.toMatchObject({ mapped: true })
   })
 })

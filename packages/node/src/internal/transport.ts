@@ -101,7 +101,8 @@ const normalizedMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "
  * Not `Readable.toWeb`: a chunk already emitted when the web stream is cancelled (the facade releases answers it
  * never reads) makes it throw from an event handler.
  */
-const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
+const toWeb = (state: BodyState): ReadableStream<Uint8Array> => {
+  const body = state.body
   let settled = false
   let pending: Array<Buffer> = []
   let scheduled = false
@@ -114,38 +115,127 @@ const toWeb = (body: Readable): ReadableStream<Uint8Array> => {
     out.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     if ((out.desiredSize ?? 0) <= 0) body.pause()
   }
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      out = controller
-      body.on("data", (chunk: Buffer) => {
-        if (settled) return
-        pending.push(chunk)
-        if (!scheduled) {
-          scheduled = true
-          queueMicrotask(flush)
-        }
-      })
-      body.once("end", () => {
-        flush()
-        if (settled) return
-        settled = true
-        controller.close()
-      })
-      body.once("error", (error) => {
-        if (settled) return
+  const fail = (error: unknown) => {
+    if (settled) return
+    settled = true
+    pending = []
+    out?.error(state.mapError === undefined ? error : state.mapError(error))
+  }
+  state.fail = fail
+  /** On the first read: the bytes a peek took first, then the rest of the body as it comes. */
+  const listen = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    state.started = true
+    if (state.failed !== undefined) return fail(state.failed)
+    pending.push(...state.prefix)
+    state.prefix = []
+    if (state.ended) {
+      flush()
+      settled = true
+      return controller.close()
+    }
+    body.on("data", (chunk: Buffer) => {
+      if (settled) return
+      pending.push(chunk)
+      if (!scheduled) {
+        scheduled = true
+        queueMicrotask(flush)
+      }
+    })
+    body.once("end", () => {
+      flush()
+      if (settled) return
+      settled = true
+      controller.close()
+    })
+    if (pending.length > 0) flush()
+    else body.resume()
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        out = controller
+      },
+      pull(controller) {
+        if (!state.started) listen(controller)
+        else body.resume()
+      },
+      cancel() {
         settled = true
         pending = []
-        controller.error(error)
-      })
+        state.started = true
+        body.destroy()
+      }
     },
-    pull() {
-      body.resume()
-    },
-    cancel() {
-      settled = true
-      pending = []
-      body.destroy()
+    // Nothing is pulled before someone reads: until then `peekInPlace` may look at the first bytes.
+    { highWaterMark: 0 }
+  )
+}
+
+/** A body this transport made, until its web stream is first read (see `peekInPlace`). */
+interface BodyState {
+  readonly body: Readable
+  /** Bytes a peek read, handed on first. */
+  prefix: Array<Buffer>
+  /** The body ended during the peek. */
+  ended: boolean
+  /** The web stream has been read (or cancelled): no more peeking. */
+  started: boolean
+  /** A failure before the web stream was read. */
+  failed: unknown
+  /** How a failure of the body reaches its reader (the facade types it). */
+  mapError: ((error: unknown) => unknown) | undefined
+  fail: ((error: unknown) => void) | undefined
+}
+const bodies = new WeakMap<Response, BodyState>()
+
+/**
+ * Look at the first `limit` bytes of a body this transport made, before its web stream is read: `push` gets each
+ * chunk (at most `limit` bytes in all) until it returns true. The body then streams on from its first byte,
+ * through no second stream, and a failure of it (now or later) is `mapError`'s. `undefined` for a response this
+ * transport did not make, or one already read: the facade then peeks through a stream of its own.
+ */
+export const peekInPlace = (
+  response: Response,
+  limit: number,
+  push: (chunk: Uint8Array) => boolean,
+  mapError: (error: unknown) => unknown
+): Promise<void> | undefined => {
+  const state = bodies.get(response)
+  if (state === undefined || state.started) return undefined
+  bodies.delete(response)
+  state.mapError = mapError
+  if (state.failed !== undefined) return Promise.reject(mapError(state.failed))
+  if (limit <= 0) return Promise.resolve()
+  const body = state.body
+  return new Promise<void>((resolve, reject) => {
+    let read = 0
+    const stop = () => {
+      body.off("data", onData)
+      body.off("end", onEnd)
+      body.off("error", onError)
     }
+    const onData = (chunk: Buffer) => {
+      state.prefix.push(chunk)
+      const room = limit - read
+      read += chunk.byteLength
+      if (push(chunk.byteLength > room ? chunk.subarray(0, room) : chunk) || read >= limit) {
+        body.pause()
+        stop()
+        resolve()
+      }
+    }
+    const onEnd = () => {
+      state.ended = true
+      stop()
+      resolve()
+    }
+    const onError = (error: unknown) => {
+      stop()
+      reject(mapError(error))
+    }
+    body.on("data", onData)
+    body.once("end", onEnd)
+    body.once("error", onError)
   })
 }
 
@@ -220,11 +310,28 @@ const send = async (
     else if (Array.isArray(value)) for (const v of value) pairs.push([name, v])
   }
   let stream: ReadableStream<Uint8Array> | null = null
+  let state: BodyState | undefined
   if (method === "HEAD" || nullBodyStatuses.has(status)) answer.body.dump().catch(() => undefined)
   else {
     const encoding = answer.headers["content-encoding"]
-    stream = toWeb(decoded(answer.body, typeof encoding === "string" ? encoding : undefined))
+    const body = decoded(answer.body, typeof encoding === "string" ? encoding : undefined)
+    state = {
+      body,
+      prefix: [],
+      ended: false,
+      started: false,
+      failed: undefined,
+      mapError: undefined,
+      fail: undefined
+    }
+    // Always listened to: an error with no listener would be thrown. Before the first read it is kept.
+    body.on("error", (error) => {
+      if (state?.started) state.fail?.(error)
+      else if (state !== undefined) state.failed ??= error
+    })
+    stream = toWeb(state)
   }
   const response = new Response(stream, { status, statusText: answer.statusText, headers: pairs })
+  if (state !== undefined) bodies.set(response, state)
   return Object.defineProperty(response, "url", { value: url })
 }
