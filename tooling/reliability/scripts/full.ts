@@ -354,7 +354,7 @@ function render(
     p("## Leaks")
     p()
     p(
-      "A child process (`--expose-gc`) makes the requests (16 in flight) against the simulator in the parent, which expires every token at each rotation; heap after forced GC, `process.getActiveResourcesInfo()` and live fibers (Effect client, counted through `Metric.FiberRuntimeMetrics`) after a 10% warm-up and at the end; then `close()` and the child must exit on its own within 5 s."
+      "A child process (`--expose-gc`) makes the requests (16 in flight) against the simulator in the parent, which expires every token at each rotation; heap after forced GC, `process.getActiveResourcesInfo()` and live fibers (Effect client, counted through `Metric.FiberRuntimeMetrics`) after a warm-up (10% of the requests, at least 10,000) and at the end; then `close()` and the child must exit on its own within 5 s."
     )
     p()
     for (const l of leaks) {
