@@ -141,12 +141,12 @@ const toWeb = (state: BodyState): ReadableStream<Uint8Array> => {
         queueMicrotask(flush)
       }
     })
-    body.once("end", () => {
+    state.onEnd = () => {
       flush()
       if (settled) return
       settled = true
       controller.close()
-    })
+    }
     if (pending.length > 0) flush()
     else body.resume()
   }
@@ -176,8 +176,10 @@ interface BodyState {
   readonly body: Readable
   /** Bytes a peek read, handed on first. */
   prefix: Array<Buffer>
-  /** The body ended during the peek. */
+  /** The body ended (seen by a listener kept from the start: 'end' may come while nobody else listens). */
   ended: boolean
+  /** Who is told when it ends: the peek, then the web stream. */
+  onEnd: (() => void) | undefined
   /** The web stream has been read (or cancelled): no more peeking. */
   started: boolean
   /** A failure before the web stream was read. */
@@ -211,7 +213,7 @@ export const peekInPlace = (
     let read = 0
     const stop = () => {
       body.off("data", onData)
-      body.off("end", onEnd)
+      state.onEnd = undefined
       body.off("error", onError)
     }
     const onData = (chunk: Buffer) => {
@@ -225,7 +227,6 @@ export const peekInPlace = (
       }
     }
     const onEnd = () => {
-      state.ended = true
       stop()
       resolve()
     }
@@ -233,8 +234,8 @@ export const peekInPlace = (
       stop()
       reject(mapError(error))
     }
+    state.onEnd = onEnd
     body.on("data", onData)
-    body.once("end", onEnd)
     body.once("error", onError)
   })
 }
@@ -319,12 +320,18 @@ const send = async (
       body,
       prefix: [],
       ended: false,
+      onEnd: undefined,
       started: false,
       failed: undefined,
       mapError: undefined,
       fail: undefined
     }
-    // Always listened to: an error with no listener would be thrown. Before the first read it is kept.
+    // Always listened to: an error with no listener would be thrown, and the end may come between listeners.
+    body.once("end", () => {
+      if (state === undefined) return
+      state.ended = true
+      state.onEnd?.()
+    })
     body.on("error", (error) => {
       if (state?.started) state.fail?.(error)
       else if (state !== undefined) state.failed ??= error
