@@ -149,33 +149,65 @@ export const inspect = (
   }))
 }
 
-/** What a `buffered` response holds besides its original: the body read once, and the headers read once. */
-interface Held {
+/** What a response served by capauth holds besides its original: the headers read once, and its body. */
+interface Served {
   readonly headers: Headers.Headers
-  readonly bytes: Uint8Array<ArrayBuffer>
-  readonly whole: WholeBody
   readonly decodeError: (cause: unknown) => HttpClientError.HttpClientError
 }
+/** A body read whole: its bytes, and the text and parse the check made of them. */
+interface Held extends Served {
+  readonly bytes: Uint8Array<ArrayBuffer>
+  readonly whole: WholeBody
+}
+/** A body that went through the peek: the very same chunks, still streaming. */
+interface Peeked extends Served {
+  readonly stream: Stream.Stream<Uint8Array, HttpClientError.HttpClientError>
+}
 const held = Symbol("capauth/held")
-type Buffered = HttpClientResponse.HttpClientResponse & { readonly [held]: Held }
+type With<B> = HttpClientResponse.HttpClientResponse & { readonly [held]: B }
 
 /**
- * The overrides of a `buffered` response, shared by all of them (no closures per response): the body from the
- * bytes read once, the headers from one read (a client may rebuild them on every access, as undici's does).
+ * What both kinds share (one getter each, no closures per response): the headers from one read (a client may
+ * rebuild them on every access, as undici's does), and the readers defined by the body's own `text` and
+ * `arrayBuffer`, which each kind supplies.
  */
-const bufferedOverrides: PropertyDescriptorMap = {
+const servedOverrides: PropertyDescriptorMap = {
   headers: {
-    get(this: Buffered) {
+    get(this: With<Served>) {
       return this[held].headers
     }
   },
+  urlParamsBody: {
+    get(this: With<Served>) {
+      const { decodeError } = this[held]
+      return Effect.flatMap(this.text, (text) =>
+        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })
+      )
+    }
+  },
+  formData: {
+    get(this: With<Served>) {
+      const { headers, decodeError } = this[held]
+      return Effect.flatMap(this.arrayBuffer, (buffer) =>
+        Effect.tryPromise({
+          try: () => new Response(buffer, { headers: headers as Record<string, string> }).formData(),
+          catch: decodeError
+        })
+      )
+    }
+  }
+}
+
+/** A body read whole: served from its bytes, `json` from the parse the check already made. */
+const bufferedOverrides: PropertyDescriptorMap = {
+  ...servedOverrides,
   text: {
-    get(this: Buffered) {
+    get(this: With<Held>) {
       return Effect.succeed(this[held].whole.text)
     }
   },
   json: {
-    get(this: Buffered) {
+    get(this: With<Held>) {
       const { whole, decodeError } = this[held]
       return whole.json !== undefined
         ? Effect.succeed(whole.json as Schema.Json)
@@ -183,104 +215,51 @@ const bufferedOverrides: PropertyDescriptorMap = {
     }
   },
   arrayBuffer: {
-    get(this: Buffered) {
+    get(this: With<Held>) {
       return Effect.succeed(this[held].bytes.buffer)
     }
   },
   stream: {
-    get(this: Buffered) {
+    get(this: With<Held>) {
       return Stream.succeed(this[held].bytes)
-    }
-  },
-  urlParamsBody: {
-    get(this: Buffered) {
-      const { whole, decodeError } = this[held]
-      return Effect.try({
-        try: () => UrlParams.fromInput(new URLSearchParams(whole.text)),
-        catch: decodeError
-      })
-    }
-  },
-  formData: {
-    get(this: Buffered) {
-      const { headers, bytes, decodeError } = this[held]
-      return Effect.tryPromise({
-        try: () => new Response(bytes, { headers: headers as Record<string, string> }).formData(),
-        catch: decodeError
-      })
     }
   }
 }
 
-/** What a streamed response holds besides its original: the peeked body, and the headers read once. */
-interface Peeked {
-  readonly headers: Headers.Headers
-  readonly stream: Stream.Stream<Uint8Array, HttpClientError.HttpClientError>
-  readonly decodeError: (cause: unknown) => HttpClientError.HttpClientError
-}
-type Streamed = HttpClientResponse.HttpClientResponse & { readonly [held]: Peeked }
-
-const bytesOf = (self: Streamed): Effect.Effect<Uint8Array<ArrayBuffer>, HttpClientError.HttpClientError> =>
-  Effect.map(Stream.runCollect(self[held].stream), (chunks) => {
-    let length = 0
-    for (const chunk of chunks) length += chunk.byteLength
-    const bytes = new Uint8Array(length)
-    let at = 0
-    for (const chunk of chunks) {
-      bytes.set(chunk, at)
-      at += chunk.byteLength
-    }
-    return bytes
-  })
-const textOf = (self: Streamed) => Effect.map(bytesOf(self), (bytes) => new TextDecoder().decode(bytes))
-
-/** The overrides of a response whose body went through the peek: every reader reads the peeked stream. */
+/** A peeked body: every reader reads the peeked stream. */
 const streamedOverrides: PropertyDescriptorMap = {
-  headers: {
-    get(this: Streamed) {
-      return this[held].headers
-    }
-  },
+  ...servedOverrides,
   stream: {
-    get(this: Streamed) {
+    get(this: With<Peeked>) {
       return this[held].stream
     }
   },
   arrayBuffer: {
-    get(this: Streamed) {
-      return Effect.map(bytesOf(this), (bytes) => bytes.buffer)
+    get(this: With<Peeked>) {
+      return Effect.map(Stream.runCollect(this[held].stream), (chunks) => {
+        let length = 0
+        for (const chunk of chunks) length += chunk.byteLength
+        const bytes = new Uint8Array(length)
+        let at = 0
+        for (const chunk of chunks) {
+          bytes.set(chunk, at)
+          at += chunk.byteLength
+        }
+        return bytes.buffer
+      })
     }
   },
   text: {
-    get(this: Streamed) {
-      return textOf(this)
+    get(this: With<Peeked>) {
+      return Effect.map(this.arrayBuffer, (buffer) => new TextDecoder().decode(buffer))
     }
   },
   json: {
-    get(this: Streamed) {
+    get(this: With<Peeked>) {
       const { decodeError } = this[held]
-      return Effect.flatMap(textOf(this), (text) =>
+      return Effect.flatMap(this.text, (text) =>
         Effect.try({
           try: () => (text === "" ? null : (JSON.parse(text) as Schema.Json)),
-          catch: decodeError
-        })
-      )
-    }
-  },
-  urlParamsBody: {
-    get(this: Streamed) {
-      const { decodeError } = this[held]
-      return Effect.flatMap(textOf(this), (text) =>
-        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })
-      )
-    }
-  },
-  formData: {
-    get(this: Streamed) {
-      const { headers, decodeError } = this[held]
-      return Effect.flatMap(bytesOf(this), (bytes) =>
-        Effect.tryPromise({
-          try: () => new Response(bytes, { headers: headers as Record<string, string> }).formData(),
           catch: decodeError
         })
       )

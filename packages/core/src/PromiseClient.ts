@@ -396,12 +396,14 @@ export const make = (
     }
     // The platform's own responses are looked at in place: no second stream between the caller and the bytes.
     const mapError = (error: unknown) => bodyFailure(error, signal, response)
-    const scanner = envelopeScanner()
-    const inPlace = platform.peekInPlace?.(response, json ? peekLimitBytes : 0, scanner.push, mapError)
-    if (inPlace !== undefined) {
-      await inPlace
-      scanner.end()
-      return { verdict: json ? verdictOf(status, scanner.code) : "ok", response }
+    if (platform.peekInPlace !== undefined) {
+      const scanner = envelopeScanner()
+      const inPlace = platform.peekInPlace(response, json ? peekLimitBytes : 0, scanner.push, mapError)
+      if (inPlace !== undefined) {
+        await inPlace
+        scanner.end()
+        return { verdict: json ? verdictOf(status, scanner.code) : "ok", response }
+      }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.
     const peeked = await peekBody(response.body, {

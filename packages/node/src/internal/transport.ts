@@ -121,7 +121,6 @@ const toWeb = (state: BodyState): ReadableStream<Uint8Array> => {
     pending = []
     out?.error(state.mapError === undefined ? error : state.mapError(error))
   }
-  state.fail = fail
   /** On the first read: the bytes a peek took first, then the rest of the body as it comes. */
   const listen = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     state.started = true
@@ -141,11 +140,14 @@ const toWeb = (state: BodyState): ReadableStream<Uint8Array> => {
         queueMicrotask(flush)
       }
     })
-    state.onEnd = () => {
-      flush()
-      if (settled) return
-      settled = true
-      controller.close()
+    state.listener = {
+      end: () => {
+        flush()
+        if (settled) return
+        settled = true
+        controller.close()
+      },
+      error: fail
     }
     if (pending.length > 0) flush()
     else body.resume()
@@ -176,17 +178,40 @@ interface BodyState {
   readonly body: Readable
   /** Bytes a peek read, handed on first. */
   prefix: Array<Buffer>
-  /** The body ended (seen by a listener kept from the start: 'end' may come while nobody else listens). */
+  /** The body ended, or failed (kept for whoever listens next). */
   ended: boolean
-  /** Who is told when it ends: the peek, then the web stream. */
-  onEnd: (() => void) | undefined
+  failed: unknown
   /** The web stream has been read (or cancelled): no more peeking. */
   started: boolean
-  /** A failure before the web stream was read. */
-  failed: unknown
   /** How a failure of the body reaches its reader (the facade types it). */
   mapError: ((error: unknown) => unknown) | undefined
-  fail: ((error: unknown) => void) | undefined
+  /** Who hears of the end and of a failure: nobody at first, then the peek, then the web stream. */
+  listener: { readonly end: () => void; readonly error: (error: unknown) => void } | undefined
+}
+
+/**
+ * Track `body` from the start: an error with no listener would be thrown, and its end may come between the
+ * peek letting go and the web stream listening (Node 26 hands a small body and its end over at once).
+ */
+const track = (body: Readable): BodyState => {
+  const state: BodyState = {
+    body,
+    prefix: [],
+    ended: false,
+    failed: undefined,
+    started: false,
+    mapError: undefined,
+    listener: undefined
+  }
+  body.once("end", () => {
+    state.ended = true
+    state.listener?.end()
+  })
+  body.on("error", (error) => {
+    state.failed ??= error
+    state.listener?.error(error)
+  })
+  return state
 }
 const bodies = new WeakMap<Response, BodyState>()
 
@@ -213,8 +238,7 @@ export const peekInPlace = (
     let read = 0
     const stop = () => {
       body.off("data", onData)
-      state.onEnd = undefined
-      body.off("error", onError)
+      state.listener = undefined
     }
     const onData = (chunk: Buffer) => {
       state.prefix.push(chunk)
@@ -226,17 +250,17 @@ export const peekInPlace = (
         resolve()
       }
     }
-    const onEnd = () => {
-      stop()
-      resolve()
+    state.listener = {
+      end: () => {
+        stop()
+        resolve()
+      },
+      error: (error) => {
+        stop()
+        reject(mapError(error))
+      }
     }
-    const onError = (error: unknown) => {
-      stop()
-      reject(mapError(error))
-    }
-    state.onEnd = onEnd
     body.on("data", onData)
-    body.once("error", onError)
   })
 }
 
@@ -315,27 +339,7 @@ const send = async (
   if (method === "HEAD" || nullBodyStatuses.has(status)) answer.body.dump().catch(() => undefined)
   else {
     const encoding = answer.headers["content-encoding"]
-    const body = decoded(answer.body, typeof encoding === "string" ? encoding : undefined)
-    state = {
-      body,
-      prefix: [],
-      ended: false,
-      onEnd: undefined,
-      started: false,
-      failed: undefined,
-      mapError: undefined,
-      fail: undefined
-    }
-    // Always listened to: an error with no listener would be thrown, and the end may come between listeners.
-    body.once("end", () => {
-      if (state === undefined) return
-      state.ended = true
-      state.onEnd?.()
-    })
-    body.on("error", (error) => {
-      if (state?.started) state.fail?.(error)
-      else if (state !== undefined) state.failed ??= error
-    })
+    state = track(decoded(answer.body, typeof encoding === "string" ? encoding : undefined))
     stream = toWeb(state)
   }
   const response = new Response(stream, { status, statusText: answer.statusText, headers: pairs })
