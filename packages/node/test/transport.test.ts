@@ -172,7 +172,15 @@ describe("the Node facade's transport: peekInPlace", () => {
     const base = await serve(chunked(big, 8))
     const response = await transport(base, manual())
     const seen: Array<Uint8Array> = []
-    const peeked = peekInPlace(response, 65_536, (chunk) => (seen.push(chunk), false), mapped)
+    const peeked = peekInPlace(
+      response,
+      65_536,
+      (chunk) => {
+        seen.push(chunk)
+        return false
+      },
+      mapped
+    )
     if (peeked === undefined) return expect(await response.text()).toBe(big) // handed to Node's fetch
     await peeked
     const looked = Buffer.concat(seen)
@@ -188,7 +196,15 @@ describe("the Node facade's transport: peekInPlace", () => {
     const base = await serve(chunked(text, 3))
     const response = await transport(base, manual())
     let pushes = 0
-    const peeked = peekInPlace(response, 65_536, () => (pushes++, true), mapped)
+    const peeked = peekInPlace(
+      response,
+      65_536,
+      () => {
+        pushes++
+        return true
+      },
+      mapped
+    )
     if (peeked === undefined) return expect(await response.text()).toBe(text)
     await peeked
     expect(pushes).toBe(1)
