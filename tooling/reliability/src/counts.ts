@@ -6,7 +6,13 @@ export interface Counts {
   readonly leakRotations: number
 }
 
-export const ciCounts: Counts = { chaosWrites: 5000, fuzzRuns: 300, leakRequests: 20_000, leakRotations: 200 }
+/**
+ * CI's counts. Chaos runs the issue's own operator run, 20,000 writes: the API-side events fail writes in
+ * batches (a revocation landing on a wave of replays fails up to the 64 in flight, by the one-replay contract;
+ * so does a token flight that exhausts its retries while the token is invalidated), and at 5,000 writes one
+ * such batch is 1.3%, more than the 1% the goal allows, so the goal failed by the luck of the timing.
+ */
+export const ciCounts: Counts = { chaosWrites: 20_000, fuzzRuns: 300, leakRequests: 20_000, leakRotations: 200 }
 export const fullCounts: Counts = {
   chaosWrites: 100_000,
   fuzzRuns: 10_000,
