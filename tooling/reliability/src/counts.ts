@@ -12,7 +12,12 @@ export interface Counts {
  * so does a token flight that exhausts its retries while the token is invalidated), and at 5,000 writes one
  * such batch is 1.3%, more than the 1% the goal allows, so the goal failed by the luck of the timing.
  */
-export const ciCounts: Counts = { chaosWrites: 20_000, fuzzRuns: 300, leakRequests: 20_000, leakRotations: 200 }
+export const ciCounts: Counts = {
+  chaosWrites: 20_000,
+  fuzzRuns: 300,
+  leakRequests: 20_000,
+  leakRotations: 200
+}
 export const fullCounts: Counts = {
   chaosWrites: 100_000,
   fuzzRuns: 10_000,
