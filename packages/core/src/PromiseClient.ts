@@ -255,6 +255,9 @@ const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>, whole: Who
 }
 
 /** A response body that failed mid-way: the caller's own abort as is, anything else a `TransportError`. */
+/** The push of a peek that looks at nothing (limit 0). */
+const scanNothing = (): boolean => true
+
 const bodyFailure = (error: unknown, signal: AbortSignal | null | undefined, response: Response): unknown =>
   callerAbort(signal) ??
   new TransportError({
@@ -397,12 +400,19 @@ export const make = (
     // The platform's own responses are looked at in place: no second stream between the caller and the bytes.
     const mapError = (error: unknown) => bodyFailure(error, signal, response)
     if (platform.peekInPlace !== undefined) {
-      const scanner = envelopeScanner()
-      const inPlace = platform.peekInPlace(response, json ? peekLimitBytes : 0, scanner.push, mapError)
+      // Only a JSON body is scanned (a scanner costs a few microseconds to make); others are only tracked.
+      const scanner = json ? envelopeScanner() : undefined
+      const push = scanner?.push ?? scanNothing
+      const inPlace = platform.peekInPlace(
+        response,
+        scanner === undefined ? 0 : peekLimitBytes,
+        push,
+        mapError
+      )
       if (inPlace !== undefined) {
         await inPlace
-        scanner.end()
-        return { verdict: json ? verdictOf(status, scanner.code) : "ok", response }
+        scanner?.end()
+        return { verdict: scanner === undefined ? "ok" : verdictOf(status, scanner.code), response }
       }
     }
     // Other bodies are not scanned (limit 0) but go through the same stream, so a failure mid-way is typed too.

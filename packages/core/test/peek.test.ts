@@ -396,6 +396,47 @@ describe("envelopeScanner", () => {
     expect(decidesAt('{"errorCode":498,"data":[1,2')).toBeUndefined()
   })
 
+  it("skims a data body without a key the code sits under, and still finds a code behind it, in any chunking", () => {
+    // Strings holding brackets, numbers, nesting: nothing in `data` can end a key in `ode"` (the skim's cue).
+    const entries = Array.from(
+      { length: 300 },
+      (_, i) => `{"id":${i},"name":"item }]{[ ${i}","tags":[[${i}]]}`
+    )
+    const data = `{"data":[${entries.join(",")}]`
+    for (const [tail, want] of [
+      [',"errors":[{"code":498}]}', 498],
+      [',"errors":[{"\\u0063ode":401}]}', 401],
+      [',"errorCode":403}', 403],
+      [',"barcode":"x","errorCode":4000}', 4000],
+      [',"errors":[{"kode":498}]}', undefined],
+      ["}", undefined]
+    ] as const) {
+      const body = bytes(data + tail)
+      expect(reference(body)).toEqual({ parsed: true, code: want })
+      expect(scan([body])).toBe(want)
+      for (let seed = 1; seed <= 10; seed++)
+        expect([tail, scan(split(body, random(seed), 1, 5))]).toEqual([tail, want])
+    }
+  })
+
+  it("decides a skimmed body at the end of its first value, however its strings hold brackets", () => {
+    const first = '{"a":"}]","b":[1,{"c":"{"}],"d":{}}'
+    const data = bytes(`${first}\n{"errorCode":498}`)
+    for (let seed = 1; seed <= 10; seed++) {
+      const scanner = envelopeScanner()
+      let at = 0
+      const decided = split(data, random(seed), 1, 4).find((chunk) => {
+        at += chunk.byteLength
+        return scanner.push(chunk)
+      })
+      expect(decided).toBeDefined()
+      // Decided by the chunk holding the first value's last byte, with no code.
+      expect(at - decided!.byteLength).toBeLessThan(first.length)
+      expect(at).toBeGreaterThanOrEqual(first.length)
+      expect(scanner.code).toBeUndefined()
+    }
+  })
+
   it("ignores pushes after the verdict and end() after it", () => {
     const scanner = envelopeScanner()
     expect(scanner.push(bytes('{"response":{"status":{"code":401}'))).toBe(true)

@@ -8,8 +8,16 @@ import { fileURLToPath } from "node:url"
 /** The bench folder: children run from it so `--import tsx` resolves. */
 export const benchDir = fileURLToPath(new URL("..", import.meta.url))
 
-/** Node flags that let a child run the TypeScript sources as the workspace does. */
-export const tsFlags = ["--import", "tsx", "--conditions=@capauth/source"]
+/**
+ * Whether capauth runs from its TypeScript sources (the `@capauth/source` condition, as tests and the CI smoke
+ * run it) or from its built `dist/`, as a consumer installs it (`pnpm bench`). The sources run through tsx,
+ * whose transform names every function it creates at run time: a cost on each closure the built code does not
+ * pay, so the figures of record come from `dist/`.
+ */
+export const fromSource = import.meta.resolve("@capauth/core").endsWith(".ts")
+
+/** Node flags for a child: the bench's own TypeScript through tsx, capauth as this process resolves it. */
+export const tsFlags = ["--import", "tsx", ...(fromSource ? ["--conditions=@capauth/source"] : [])]
 
 /** A child that answers `{ id, ... }` requests over IPC with `{ id, result }` or `{ id, error }`. */
 export interface Child {

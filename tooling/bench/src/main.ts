@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs"
 import { availableParallelism, cpus, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
-import { spawnChild } from "./child.ts"
+import { fromSource, spawnChild } from "./child.ts"
 import { modules } from "./modules.ts"
 import type { Section } from "./report.ts"
 import { table } from "./stats.ts"
@@ -67,6 +67,7 @@ if (write) {
     "",
     `- Machine: ${machine}; load average ${load0.map((l) => l.toFixed(2)).join(" / ")} (1/5/15 min) at the start, ${load1.map((l) => l.toFixed(2)).join(" / ")} at the end; the run took ${seconds.toFixed(0)} s.`,
     `- Versions: ${v}.`,
+    `- capauth: ${fromSource ? "its TypeScript sources through tsx (the `@capauth/source` condition), not the figures of record" : "its built `dist/` (what a consumer installs), built by `pnpm bench` first"}.`,
     '- Method: servers (the raw API server, the testkit simulator) each run in their own process on 127.0.0.1; the clients run in the bench process, whose own CPU (user + system) is what "CPU" means. Each figure is a ratio or a count from this one run; where rounds repeat, they are interleaved (every variant once per round, order rotated) and the median is given with the range of the rounds in brackets.',
     "",
     "## Summary",

@@ -134,6 +134,73 @@ const keySlot = (role: number, key: string): number => {
 
 const isCodeSlot = (slot: number) => slot === S_STATUS_CODE || slot === S_ERROR_CODE || slot === S_ERR0_CODE
 
+/** Where the skim is: inside the root object (at `depth`), in a string or not, and its last three bytes. */
+interface SkimState {
+  root: boolean
+  depth: number
+  inString: boolean
+  /** The three bytes skimmed before the current chunk, oldest highest: a key may end across chunks. */
+  tail: number
+}
+
+/**
+ * The skim. The code sits under a key ending `ode"` (`code`, `errorCode`) or one spelled with an escape; until
+ * one of those may have come, a body that opened as an object cannot have a code yet, and its bytes are only
+ * skimmed for string ends and nesting, several times faster than the tokenizer. False when the tokenizer must
+ * take over (from the first byte): one may have come, the root object closed (its verdict is due), or the body
+ * is no object. Module-level, with locals in the loop: the scanner's closures would make it slower.
+ */
+const skim = (bytes: Uint8Array, state: SkimState): boolean => {
+  const n = bytes.length
+  let i = 0
+  if (!state.root) {
+    while (i < n && isJsonSpace(bytes[i]!)) i++
+    if (i === n) return true
+    if (bytes[i] !== 0x7b) return false
+    state.root = true
+    state.depth = 1
+    i++
+  }
+  let depth = state.depth
+  let inString = state.inString
+  while (i < n) {
+    let b = bytes[i]!
+    if (inString || b === 0x22) {
+      // Through the string to its closing quote; an escape could spell a key, so the tokenizer takes over.
+      if (!inString) i++
+      inString = true
+      while (i < n) {
+        b = bytes[i]!
+        if (b === 0x22 || b === 0x5c) break
+        i++
+      }
+      if (i === n) break
+      if (b === 0x5c) return false
+      if (
+        i >= 3
+          ? bytes[i - 1] === 0x65 && bytes[i - 2] === 0x64 && bytes[i - 3] === 0x6f
+          : endsOde(bytes, i, state.tail)
+      )
+        return false
+      inString = false
+    } else if (b === 0x7b || b === 0x5b) depth++
+    else if ((b === 0x7d || b === 0x5d) && --depth === 0) return false
+    i++
+  }
+  state.depth = depth
+  state.inString = inString
+  let tail = state.tail
+  for (let k = Math.max(0, n - 3); k < n; k++) tail = ((tail << 8) | bytes[k]!) & 0xffffff
+  state.tail = tail
+  return true
+}
+
+/** Whether the three bytes before `bytes[i]` (i < 3: partly the previous chunks' `tail`) are `ode`. */
+const endsOde = (bytes: Uint8Array, i: number, tail: number): boolean => {
+  const at = (back: number) => (i >= back ? bytes[i - back]! : (tail >> (8 * (back - i - 1))) & 0xff)
+  return at(1) === 0x65 && at(2) === 0x64 && at(3) === 0x6f
+}
+
 /**
  * Scan a JSON body incrementally for the envelope code `bodyCode` (classify.ts) would find in it, deciding
  * as early as possible, in O(bytes) time and O(depth) memory; it never throws.
@@ -526,9 +593,26 @@ export const envelopeScanner = (): EnvelopeScanner => {
     }
   }
 
+  // The skim (see `skim`): bytes held until the tokenizer takes over, or all of them when it never does.
+  let held: Array<Uint8Array> | undefined = []
+  const skimState: SkimState = { root: false, depth: 0, inString: false, tail: 0 }
+
   return {
     push: (chunk) => {
       if (decided) return true
+      if (held !== undefined) {
+        if (skim(chunk, skimState)) {
+          held.push(chunk)
+          return false
+        }
+        const earlier = held
+        held = undefined
+        try {
+          for (const bytes of earlier) scan(bytes)
+        } catch {
+          fail()
+        }
+      }
       try {
         scan(chunk)
       } catch {
@@ -537,7 +621,8 @@ export const envelopeScanner = (): EnvelopeScanner => {
       return decided
     },
     end: () => {
-      if (!decided) decide(remembered())
+      // A skimmed body had no key the code sits under: the tokenizer would find none either.
+      if (!decided) decide(held === undefined ? remembered() : undefined)
     },
     get code() {
       return code
