@@ -13,7 +13,7 @@ export interface RedisServer {
   readonly url: string
   /** Stop the server (SIGKILL if it lingers); resolves once it has exited. */
   readonly stop: () => Promise<void>
-  /** Start it again on the same port (after `stop`). */
+  /** Start it again on the same port (after `stop`; a no-op while it runs). */
   readonly start: () => Promise<void>
   /** SIGSTOP: the socket stays open and nothing answers (a Redis "answering slowly"); `resume` undoes it. */
   readonly pause: () => Promise<void>
@@ -57,6 +57,8 @@ export const startRedis = async (): Promise<RedisServer> => {
   let child: ChildProcess | undefined
 
   const start = async () => {
+    // Already running: a second one would fail on the port and, replacing `child`, orphan the first.
+    if (child !== undefined && child.exitCode === null) return
     const proc = spawn(
       binary(),
       ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
