@@ -437,6 +437,26 @@ describe("envelopeScanner", () => {
     }
   })
 
+  it("decides a skimmed body where response.status ends without a code, as the tokenizer does", () => {
+    const scanner = envelopeScanner()
+    expect(scanner.push(bytes('{"response":{"status":{}},'))).toBe(true)
+    expect(scanner.code).toBeUndefined()
+    // The root key `response` may end in any chunk: still decided at the status, long before the 64 KiB limit.
+    const head = '{"response":{"status":{"success":true,"message":"ok"}},'
+    const body = bytes(`${head}"data":"${"x".repeat(70_000)}"}`)
+    for (let seed = 1; seed <= 10; seed++) {
+      const chunked = envelopeScanner()
+      let at = 0
+      const decided = split(body, random(seed), 1, 6).some((chunk) => {
+        at += chunk.byteLength
+        return chunked.push(chunk)
+      })
+      expect(decided).toBe(true)
+      expect(at).toBeLessThan(head.length + 6)
+      expect(chunked.code).toBeUndefined()
+    }
+  })
+
   it("ignores pushes after the verdict and end() after it", () => {
     const scanner = envelopeScanner()
     expect(scanner.push(bytes('{"response":{"status":{"code":401}'))).toBe(true)

@@ -144,11 +144,13 @@ interface SkimState {
 }
 
 /**
- * The skim. The code sits under a key ending `ode"` (`code`, `errorCode`) or one spelled with an escape; until
- * one of those may have come, a body that opened as an object cannot have a code yet, and its bytes are only
- * skimmed for string ends and nesting, several times faster than the tokenizer. False when the tokenizer must
- * take over (from the first byte): one may have come, the root object closed (its verdict is due), or the body
- * is no object. Module-level, with locals in the loop: the scanner's closures would make it slower.
+ * The skim. The tokenizer decides early only at a key ending `ode"` (`code`, `errorCode`), at the end of a
+ * `response.status` (after the root key `response`), at the root's end, or at a body that is no object; a key
+ * spelled with an escape could be any of those. Until one of them may have come, a body that opened as an object
+ * is only skimmed for string ends and nesting, several times faster than the tokenizer, and held. False when the
+ * tokenizer must take over, from the first byte. A BOM or invalid bytes are the tokenizer's to judge: a BOM hands
+ * over at once, and invalid JSON inside the object is only found once it takes over (same verdict, no code).
+ * Module-level, with locals in the loop: the scanner's closures would make it slower.
  */
 const skim = (bytes: Uint8Array, state: SkimState): boolean => {
   const n = bytes.length
@@ -178,8 +180,9 @@ const skim = (bytes: Uint8Array, state: SkimState): boolean => {
       if (b === 0x5c) return false
       if (
         i >= 3
-          ? bytes[i - 1] === 0x65 && bytes[i - 2] === 0x64 && bytes[i - 3] === 0x6f
-          : endsOde(bytes, i, state.tail)
+          ? (bytes[i - 1] === 0x65 && bytes[i - 2] === 0x64 && bytes[i - 3] === 0x6f) ||
+            (depth === 1 && bytes[i - 1] === 0x65 && bytes[i - 2] === 0x73 && bytes[i - 3] === 0x6e)
+          : endsWith(bytes, i, state.tail, ODE) || (depth === 1 && endsWith(bytes, i, state.tail, NSE))
       )
         return false
       inString = false
@@ -195,10 +198,14 @@ const skim = (bytes: Uint8Array, state: SkimState): boolean => {
   return true
 }
 
-/** Whether the three bytes before `bytes[i]` (i < 3: partly the previous chunks' `tail`) are `ode`. */
-const endsOde = (bytes: Uint8Array, i: number, tail: number): boolean => {
+/** `ode` (the end of `code`, `errorCode`) and `nse` (of `response`), as three bytes, first highest. */
+const ODE = 0x6f6465
+const NSE = 0x6e7365
+
+/** Whether the three bytes before `bytes[i]` (i < 3: partly the previous chunks' `tail`) are `three`. */
+const endsWith = (bytes: Uint8Array, i: number, tail: number, three: number): boolean => {
   const at = (back: number) => (i >= back ? bytes[i - back]! : (tail >> (8 * (back - i - 1))) & 0xff)
-  return at(1) === 0x65 && at(2) === 0x64 && at(3) === 0x6f
+  return at(3) === three >> 16 && at(2) === ((three >> 8) & 0xff) && at(1) === (three & 0xff)
 }
 
 /**
