@@ -34,6 +34,10 @@ export const ratio = (s: Spread, digits = 2): string =>
       ? `${s.median.toFixed(digits)}x (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`
       : `${s.median.toFixed(digits)}x`
 
+/** `ratio` with a third digit where two would round the median onto its goal's bound (0.998x against >= 1.00x). */
+export const ratioAgainst = (s: Spread, bound: number): string =>
+  ratio(s, s.median !== bound && s.median.toFixed(2) === bound.toFixed(2) ? 3 : 2)
+
 export const count = (s: Spread): string =>
   Number.isNaN(s.median)
     ? "-"

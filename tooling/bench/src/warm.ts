@@ -5,7 +5,7 @@
  */
 import { measure, type Run } from "./measure.ts"
 import type { Section, Settings } from "./report.ts"
-import { ratio, type Spread, spread, table } from "./stats.ts"
+import { ratio, ratioAgainst, type Spread, spread, table } from "./stats.ts"
 import { type Client, type Shape, shapeLabel, shapes, warmVariants } from "./variants.ts"
 
 interface Plan {
@@ -122,19 +122,19 @@ export const warm = async (base: string, settings: Settings): Promise<Section> =
     headlines.push(
       {
         figure: `facade (cap.fetch) req/s vs raw fetch, ${shapeLabel[shape]}`,
-        value: ratio(fetchF.rps),
+        value: ratioAgainst(fetchF.rps, 1.0),
         goal: ">= 1.00x",
         met: fetchF.rps.median >= 1.0
       },
       {
         figure: `facade (cap.fetch) CPU/request vs raw fetch, ${shapeLabel[shape]}`,
-        value: ratio(fetchF.cpu),
+        value: ratioAgainst(fetchF.cpu, 1.02),
         goal: "<= 1.02x",
         met: fetchF.cpu.median <= 1.02
       },
       {
         figure: `Effect middleware req/s vs bare Effect HttpClient, ${shapeLabel[shape]}`,
-        value: ratio(effectF.rps),
+        value: ratioAgainst(effectF.rps, 0.98),
         goal: ">= 0.98x",
         met: effectF.rps.median >= 0.98
       }
