@@ -254,10 +254,10 @@ const buffered = (response: Response, bytes: Uint8Array<ArrayBuffer>, whole: Who
   return overlay(response, heldAccessors)
 }
 
-/** A response body that failed mid-way: the caller's own abort as is, anything else a `TransportError`. */
 /** The push of a peek that looks at nothing (limit 0). */
 const scanNothing = (): boolean => true
 
+/** A response body that failed mid-way: the caller's own abort as is, anything else a `TransportError`. */
 const bodyFailure = (error: unknown, signal: AbortSignal | null | undefined, response: Response): unknown =>
   callerAbort(signal) ??
   new TransportError({
@@ -402,13 +402,8 @@ export const make = (
     if (platform.peekInPlace !== undefined) {
       // Only a JSON body is scanned (a scanner costs a few microseconds to make); others are only tracked.
       const scanner = json ? envelopeScanner() : undefined
-      const push = scanner?.push ?? scanNothing
-      const inPlace = platform.peekInPlace(
-        response,
-        scanner === undefined ? 0 : peekLimitBytes,
-        push,
-        mapError
-      )
+      const limit = scanner === undefined ? 0 : peekLimitBytes
+      const inPlace = platform.peekInPlace(response, limit, scanner?.push ?? scanNothing, mapError)
       if (inPlace !== undefined) {
         await inPlace
         scanner?.end()

@@ -178,13 +178,8 @@ const skim = (bytes: Uint8Array, state: SkimState): boolean => {
       }
       if (i === n) break
       if (b === 0x5c) return false
-      if (
-        i >= 3
-          ? (bytes[i - 1] === 0x65 && bytes[i - 2] === 0x64 && bytes[i - 3] === 0x6f) ||
-            (depth === 1 && bytes[i - 1] === 0x65 && bytes[i - 2] === 0x73 && bytes[i - 3] === 0x6e)
-          : endsWith(bytes, i, state.tail, ODE) || (depth === 1 && endsWith(bytes, i, state.tail, NSE))
-      )
-        return false
+      const last3 = lastThree(bytes, i, state.tail)
+      if (last3 === ODE || (depth === 1 && last3 === NSE)) return false
       inString = false
     } else if (b === 0x7b || b === 0x5b) depth++
     else if ((b === 0x7d || b === 0x5d) && --depth === 0) return false
@@ -192,9 +187,7 @@ const skim = (bytes: Uint8Array, state: SkimState): boolean => {
   }
   state.depth = depth
   state.inString = inString
-  let tail = state.tail
-  for (let k = Math.max(0, n - 3); k < n; k++) tail = ((tail << 8) | bytes[k]!) & 0xffffff
-  state.tail = tail
+  state.tail = lastThree(bytes, n, state.tail)
   return true
 }
 
@@ -202,11 +195,15 @@ const skim = (bytes: Uint8Array, state: SkimState): boolean => {
 const ODE = 0x6f6465
 const NSE = 0x6e7365
 
-/** Whether the three bytes before `bytes[i]` (i < 3: partly the previous chunks' `tail`) are `three`. */
-const endsWith = (bytes: Uint8Array, i: number, tail: number, three: number): boolean => {
-  const at = (back: number) => (i >= back ? bytes[i - back]! : (tail >> (8 * (back - i - 1))) & 0xff)
-  return at(3) === three >> 16 && at(2) === ((three >> 8) & 0xff) && at(1) === (three & 0xff)
-}
+/** The three bytes before `bytes[i]`, first highest; those before the chunk's start come from `tail`. */
+const lastThree = (bytes: Uint8Array, i: number, tail: number): number =>
+  i >= 3
+    ? (bytes[i - 3]! << 16) | (bytes[i - 2]! << 8) | bytes[i - 1]!
+    : ((tail << (8 * i)) | (i > 0 ? chunkHead(bytes, i) : 0)) & 0xffffff
+
+/** The first `i` (< 3) bytes of a chunk as one number, first highest. */
+const chunkHead = (bytes: Uint8Array, i: number): number =>
+  i === 1 ? bytes[0]! : (bytes[0]! << 8) | bytes[1]!
 
 /**
  * Scan a JSON body incrementally for the envelope code `bodyCode` (classify.ts) would find in it, deciding
@@ -600,6 +597,14 @@ export const envelopeScanner = (): EnvelopeScanner => {
     }
   }
 
+  const scanSafely = (bytes: Uint8Array) => {
+    try {
+      scan(bytes)
+    } catch {
+      fail()
+    }
+  }
+
   // The skim (see `skim`): bytes held until the tokenizer takes over, or all of them when it never does.
   let held: Array<Uint8Array> | undefined = []
   const skimState: SkimState = { root: false, depth: 0, inString: false, tail: 0 }
@@ -607,23 +612,14 @@ export const envelopeScanner = (): EnvelopeScanner => {
   return {
     push: (chunk) => {
       if (decided) return true
-      if (held !== undefined) {
-        if (skim(chunk, skimState)) {
-          held.push(chunk)
-          return false
-        }
-        const earlier = held
+      if (held === undefined) scanSafely(chunk)
+      else {
+        held.push(chunk)
+        if (skim(chunk, skimState)) return false
+        // The tokenizer takes over from the first byte.
+        const all = held
         held = undefined
-        try {
-          for (const bytes of earlier) scan(bytes)
-        } catch {
-          fail()
-        }
-      }
-      try {
-        scan(chunk)
-      } catch {
-        fail()
+        for (const bytes of all) scanSafely(bytes)
       }
       return decided
     },
